@@ -1,0 +1,130 @@
+// One agent: its own state history (a timeline ordered by event time, so a late event lands in
+// its place), its queue membership, the calls it answered, and the ACW periods that follow.
+import type { AgentOwnState } from '../events.js'
+
+/** A state the agent set: [event time, state, pause reason, event id (orders equal times)]. */
+export type StatePoint = [ts: number, state: AgentOwnState, reason: string | null, id: string]
+/** A call the agent answered: [answered at, queue, call key]. */
+export type AnsweredCall = [answeredAt: number, queue: string, key: string]
+/** An ACW period whose time is counted: [start, end, queue of the call before it, ms]. */
+export type AcwPeriod = [start: number, end: number, queue: string | null, ms: number]
+
+export interface AgentRecord {
+  id: string
+  name: string | null
+  team: string | null
+  /** event times of the newest events that set the name and the team */
+  nameTs: number
+  teamTs: number
+  points: StatePoint[]
+  /** explicit membership from the newest `agent.state` that carried `queues` */
+  membership: string[] | null
+  membershipTs: number
+  /** queues the agent took or was offered calls in; used while no explicit membership is known */
+  learnedQueues: string[]
+  calls: AnsweredCall[]
+  /** ACW periods currently counted in the buckets, so a late event can take them back exactly */
+  acw: AcwPeriod[]
+}
+
+export function newAgent(id: string): AgentRecord {
+  return {
+    id,
+    name: null,
+    team: null,
+    nameTs: 0,
+    teamTs: 0,
+    points: [],
+    membership: null,
+    membershipTs: 0,
+    learnedQueues: [],
+    calls: [],
+    acw: [],
+  }
+}
+
+function comparePoints(a: StatePoint, b: StatePoint): number {
+  return a[0] - b[0] || (a[3] < b[3] ? -1 : a[3] > b[3] ? 1 : 0)
+}
+
+/** Inserts a state point in time order; false if the same event is already there. */
+export function insertPoint(a: AgentRecord, p: StatePoint): boolean {
+  const pts = a.points
+  let i = pts.length
+  while (i > 0 && comparePoints(pts[i - 1]!, p) > 0) i--
+  if (i > 0 && pts[i - 1]![3] === p[3]) return false
+  pts.splice(i, 0, p)
+  return true
+}
+
+export function insertCall(a: AgentRecord, c: AnsweredCall): void {
+  const existing = a.calls.findIndex((x) => x[2] === c[2])
+  if (existing >= 0) a.calls.splice(existing, 1)
+  let i = a.calls.length
+  while (i > 0 && (a.calls[i - 1]![0] > c[0] || (a.calls[i - 1]![0] === c[0] && a.calls[i - 1]![2] > c[2]))) i--
+  a.calls.splice(i, 0, c)
+}
+
+export function removeCall(a: AgentRecord, key: string): boolean {
+  const i = a.calls.findIndex((x) => x[2] === key)
+  if (i < 0) return false
+  a.calls.splice(i, 1)
+  return true
+}
+
+/** The agent's own state now: the newest point by event time. */
+export function currentPoint(a: AgentRecord): StatePoint | null {
+  return a.points[a.points.length - 1] ?? null
+}
+
+/**
+ * ACW periods that are over: from each `acw` point to the next point, cut short by a call the
+ * agent answers meanwhile. The period belongs to the queue of the call answered just before it.
+ */
+export function acwPeriods(a: AgentRecord): AcwPeriod[] {
+  const out: AcwPeriod[] = []
+  const { points, calls } = a
+  let c = 0 // index of the first call answered after the period's start
+  for (let i = 0; i + 1 < points.length; i++) {
+    const p = points[i]!
+    if (p[1] !== 'acw') continue
+    const start = p[0]
+    while (c < calls.length && calls[c]![0] <= start) c++
+    const before = c > 0 ? calls[c - 1]! : null
+    const nextCall = c < calls.length ? calls[c]![0] : Number.POSITIVE_INFINITY
+    const end = Math.min(points[i + 1]![0], nextCall)
+    if (end > start) out.push([start, end, before ? before[1] : null, end - start])
+  }
+  return out
+}
+
+export function membershipOf(a: AgentRecord): string[] {
+  return a.membership ?? a.learnedQueues
+}
+
+/**
+ * Drops history older than `horizonMs` but keeps the newest point and call before it, so that the
+ * state at the horizon and the queue of the first retained ACW period stay known. ACW periods
+ * that start before the first retained point are frozen: their contribution stays counted.
+ */
+export function pruneAgent(a: AgentRecord, horizonMs: number): boolean {
+  let changed = false
+  let firstKept = 0
+  while (firstKept + 1 < a.points.length && a.points[firstKept + 1]![0] <= horizonMs) firstKept++
+  if (firstKept > 0) {
+    a.points.splice(0, firstKept)
+    changed = true
+  }
+  // Calls are kept back to the one answered before the first retained point: that call names the
+  // queue of an ACW period starting there.
+  const keepFrom = a.points[0]?.[0] ?? horizonMs
+  let firstCall = 0
+  while (firstCall + 1 < a.calls.length && a.calls[firstCall + 1]![0] <= Math.min(keepFrom, horizonMs)) firstCall++
+  if (firstCall > 0) {
+    a.calls.splice(0, firstCall)
+    changed = true
+  }
+  const before = a.acw.length
+  a.acw = a.acw.filter((p) => p[0] >= keepFrom)
+  return changed || a.acw.length !== before
+}

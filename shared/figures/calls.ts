@@ -1,0 +1,185 @@
+// One call's visit to one queue, merged from its events in any order, and what it contributes to
+// the window counters. Every merge is commutative (earliest outcome wins, earliest queue entry,
+// latest ring), so the record, and therefore the figures, do not depend on arrival order.
+import type { Definition } from '../definitions.js'
+import type { CallEvent, Channel, OverflowReason } from '../events.js'
+import type { Delta } from './counters.js'
+
+export interface CallRecord {
+  queue: string
+  callId: string
+  queuedAt: number | null
+  caller: string | null
+  channel: Channel | null
+  ringAt: number | null
+  ringAgent: string | null
+  answeredAt: number | null
+  agent: string | null
+  abandonedAt: number | null
+  overflowedAt: number | null
+  overflowReason: OverflowReason | null
+  endedAt: number | null
+  endedBy: 'agent' | 'caller' | 'transfer' | null
+  /** the latest event time seen for this visit; old finished visits are pruned by it */
+  lastTs: number
+}
+
+export type OutcomeKind = 'answered' | 'abandoned' | 'overflowed'
+
+export function callKey(queue: string, callId: string): string {
+  return `${queue}\u0000${callId}`
+}
+
+export function newCall(queue: string, callId: string, ts: number): CallRecord {
+  return {
+    queue,
+    callId,
+    queuedAt: null,
+    caller: null,
+    channel: null,
+    ringAt: null,
+    ringAgent: null,
+    answeredAt: null,
+    agent: null,
+    abandonedAt: null,
+    overflowedAt: null,
+    overflowReason: null,
+    endedAt: null,
+    endedBy: null,
+    lastTs: ts,
+  }
+}
+
+const earlier = (candidate: number, current: number | null) => current === null || candidate < current
+
+/** Merges one call event into the record. Returns false when it changed nothing. */
+export function mergeCallEvent(r: CallRecord, e: CallEvent): boolean {
+  let changed = false
+  switch (e.type) {
+    case 'call.queued':
+      if (earlier(e.ts, r.queuedAt)) {
+        r.queuedAt = e.ts
+        r.caller = e.caller ?? null
+        r.channel = e.channel ?? 'voice'
+        changed = true
+      }
+      break
+    case 'call.ringing':
+      if (r.ringAt === null || e.ts > r.ringAt || (e.ts === r.ringAt && e.agent > (r.ringAgent ?? ''))) {
+        r.ringAt = e.ts
+        r.ringAgent = e.agent
+        changed = true
+      }
+      break
+    case 'call.answered':
+      if (earlier(e.ts, r.answeredAt) || (e.ts === r.answeredAt && e.agent < (r.agent ?? ''))) {
+        r.answeredAt = e.ts
+        r.agent = e.agent
+        changed = true
+      }
+      break
+    case 'call.abandoned':
+      if (earlier(e.ts, r.abandonedAt)) {
+        r.abandonedAt = e.ts
+        changed = true
+      }
+      break
+    case 'call.overflowed':
+      if (earlier(e.ts, r.overflowedAt)) {
+        r.overflowedAt = e.ts
+        r.overflowReason = e.reason
+        changed = true
+      }
+      break
+    case 'call.ended':
+    case 'call.transferred':
+      if (earlier(e.ts, r.endedAt)) {
+        r.endedAt = e.ts
+        r.endedBy = e.type === 'call.transferred' ? 'transfer' : (e.by ?? null)
+        changed = true
+      }
+      break
+  }
+  if (e.ts > r.lastTs) {
+    r.lastTs = e.ts
+    changed = true
+  }
+  return changed
+}
+
+/** The visit's outcome: the earliest of answer, abandon and overflow (an answer wins a tie). */
+export function outcomeOf(r: CallRecord): { kind: OutcomeKind; at: number } | null {
+  let best: { kind: OutcomeKind; at: number } | null = null
+  if (r.answeredAt !== null) best = { kind: 'answered', at: r.answeredAt }
+  if (r.abandonedAt !== null && (best === null || r.abandonedAt < best.at)) best = { kind: 'abandoned', at: r.abandonedAt }
+  if (r.overflowedAt !== null && (best === null || r.overflowedAt < best.at)) best = { kind: 'overflowed', at: r.overflowedAt }
+  return best
+}
+
+export function isWaiting(r: CallRecord): boolean {
+  return r.queuedAt !== null && outcomeOf(r) === null
+}
+
+/** Answered by its agent and not yet ended: the agent is on this call. */
+export function isTalking(r: CallRecord): boolean {
+  return r.endedAt === null && r.agent !== null && outcomeOf(r)?.kind === 'answered'
+}
+
+/** Offered to an agent that has not answered, and still in the queue. */
+export function isRinging(r: CallRecord): boolean {
+  return r.ringAgent !== null && outcomeOf(r) === null
+}
+
+export function isFinished(r: CallRecord): boolean {
+  const o = outcomeOf(r)
+  return o !== null && (o.kind !== 'answered' || r.endedAt !== null)
+}
+
+/** What a visit adds to the counters: at its outcome time, and (when answered and ended) at its end. */
+export interface Contribution {
+  at: number
+  queue: string | null
+  agent: string | null
+  delta: Delta
+}
+
+export function callContributions(r: CallRecord, def: Definition): Contribution[] {
+  const outcome = outcomeOf(r)
+  if (outcome === null) return []
+  const waitMs = r.queuedAt === null ? null : Math.max(0, outcome.at - r.queuedAt)
+  const thresholdMs = def.slThresholdSec * 1000
+  const delta: Delta = { offered: 1 }
+  if (waitMs === null) delta.waitUnknown = 1
+  else delta.waitSec = Math.floor(waitMs / 1000)
+  switch (outcome.kind) {
+    case 'answered':
+      delta.answered = 1
+      if (waitMs === null) delta.answeredWaitUnknown = 1
+      else {
+        delta.answeredWaitMs = waitMs
+        if (waitMs <= thresholdMs) delta.answeredWithin = 1
+      }
+      break
+    case 'abandoned':
+      delta.abandoned = 1
+      if (waitMs !== null) {
+        if (waitMs < def.shortAbandonSec * 1000) delta.shortAbandoned = 1
+        else {
+          delta.abandonWaitCount = 1
+          delta.abandonWaitMs = waitMs
+          if (waitMs <= thresholdMs) delta.abandonedWithin = 1
+        }
+      }
+      break
+    case 'overflowed':
+      delta.overflowed = 1
+      if (waitMs === null) delta.overflowedWaitUnknown = 1
+      break
+  }
+  const out: Contribution[] = [{ at: outcome.at, queue: r.queue, agent: null, delta }]
+  if (outcome.kind === 'answered' && r.endedAt !== null && r.answeredAt !== null) {
+    const talkMs = Math.max(0, r.endedAt - r.answeredAt)
+    out.push({ at: r.endedAt, queue: r.queue, agent: r.agent, delta: { handled: 1, talkMs } })
+  }
+  return out
+}

@@ -1,0 +1,71 @@
+// Ratios (metrics.md "Ratios") from window counters under a definition. The one home of every
+// formula: live, rolling and history figures all come through here. A zero denominator is null.
+import type { Definition } from '../definitions.js'
+import { type Counters, COUNTER_FIELDS, maxWaitSec } from './counters.js'
+
+export interface Ratios {
+  offeredNet: number
+  serviceLevelPct: number | null
+  answerRatePct: number | null
+  abandonRatePct: number | null
+  asaSec: number | null
+  avgAbandonWaitSec: number | null
+  maxWaitSec: number | null
+  avgTalkSec: number | null
+  avgAcwSec: number | null
+  ahtSec: number | null
+  csatPct: number | null
+  dsatPct: number | null
+  nps: number | null
+}
+
+function ratio(numerator: number, denominator: number, scale = 1): number | null {
+  return denominator > 0 ? (numerator / denominator) * scale : null
+}
+
+/** `serviceLevelPct` under each of the four `slFormula` values. */
+export function serviceLevelPct(c: Counters, def: Definition): number | null {
+  const offeredNet = c.offered - c.shortAbandoned
+  // Calls without a known wait cannot be judged against the threshold: out of both sides.
+  let base = offeredNet - c.waitUnknown
+  if (!def.overflowCounts) base -= c.overflowed - c.overflowedWaitUnknown
+  switch (def.slFormula) {
+    case 'standard':
+      return ratio(c.answeredWithin, base, 100)
+    case 'abandons-neutral':
+      return ratio(c.answeredWithin, base - c.abandonedWithin, 100)
+    case 'abandons-positive':
+      return ratio(c.answeredWithin + c.abandonedWithin, base, 100)
+    case 'answered-only':
+      return ratio(c.answeredWithin, c.answered - c.answeredWaitUnknown, 100)
+  }
+}
+
+export function computeRatios(c: Counters, def: Definition): Ratios {
+  const offeredNet = c.offered - c.shortAbandoned
+  const answeredKnown = c.answered - c.answeredWaitUnknown
+  return {
+    offeredNet,
+    serviceLevelPct: serviceLevelPct(c, def),
+    answerRatePct: ratio(c.answered, offeredNet, 100),
+    abandonRatePct: ratio(c.abandoned - c.shortAbandoned, offeredNet, 100),
+    asaSec: ratio(c.answeredWaitMs, answeredKnown, 1 / 1000),
+    avgAbandonWaitSec: ratio(c.abandonWaitMs, c.abandonWaitCount, 1 / 1000),
+    maxWaitSec: maxWaitSec(c),
+    avgTalkSec: ratio(c.talkMs, c.handled, 1 / 1000),
+    avgAcwSec: ratio(c.acwMs, c.handled, 1 / 1000),
+    ahtSec: ratio(c.talkMs + c.acwMs, c.handled, 1 / 1000),
+    csatPct: ratio(c.csatSatisfied, c.csatResponses, 100),
+    dsatPct: ratio(c.csatDissatisfied, c.csatResponses, 100),
+    nps: ratio(c.npsPromoters - c.npsDetractors, c.npsResponses, 100),
+  }
+}
+
+/** The public counters of a window: every counter except the internal histogram. */
+export type PublicCounters = Omit<Counters, 'waitHist'>
+
+export function publicCounters(c: Counters): PublicCounters {
+  const out = {} as PublicCounters
+  for (const f of COUNTER_FIELDS) out[f] = c[f]
+  return out
+}

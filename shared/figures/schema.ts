@@ -1,0 +1,107 @@
+// The shape of the figures every consumer sees (API, socket, board), field names as in metrics.md.
+// One declaration: the TypeScript types, the API response schema and the OpenAPI description.
+import Type from 'typebox'
+import { DefinitionSchema } from '../definitions.js'
+
+const Pct = (description: string) => Type.Union([Type.Number(), Type.Null()], { description: `${description}; null when the denominator is 0` })
+const Sec = Pct
+const Count = (description: string) => Type.Integer({ description })
+
+export const AGENT_LIVE_STATES = ['available', 'ringing', 'onCall', 'acw', 'paused', 'offline'] as const
+export type AgentLiveState = (typeof AGENT_LIVE_STATES)[number]
+
+export const WindowFiguresSchema = Type.Object({
+  window: Type.Enum(['today', 'rolling']),
+  from: Type.Number({ description: 'window start, epoch ms' }),
+  to: Type.Number({ description: 'window end (now), epoch ms' }),
+  offered: Count('answered + abandoned + overflowed'),
+  offeredNet: Count('offered − shortAbandoned'),
+  answered: Count('answered'),
+  answeredWithin: Count('answered with wait ≤ slThresholdSec'),
+  abandoned: Count('caller hung up while waiting'),
+  shortAbandoned: Count('abandoned with wait < shortAbandonSec'),
+  abandonedWithin: Count('abandoned (not short) with wait ≤ slThresholdSec'),
+  overflowed: Count('left unanswered for another reason'),
+  handled: Count('answered calls that ended'),
+  waitUnknown: Count('calls whose queue entry never arrived: left out of every figure that needs a wait'),
+  answeredWaitUnknown: Count('answered calls among waitUnknown'),
+  overflowedWaitUnknown: Count('overflowed calls among waitUnknown'),
+  answeredWaitMs: Count('sum of waits of answered calls with known wait'),
+  abandonWaitCount: Count('abandoned calls (not short) with known wait'),
+  abandonWaitMs: Count('sum of their waits'),
+  talkMs: Count('talk time of handled calls'),
+  acwMs: Count('ACW time that ended in the window'),
+  csatResponses: Count('survey responses with csat'),
+  csatSatisfied: Count('csat ≥ csatTopBox'),
+  csatDissatisfied: Count('csat ≤ csatLowBox'),
+  npsResponses: Count('survey responses with nps'),
+  npsPromoters: Count('nps 9–10'),
+  npsDetractors: Count('nps 0–6'),
+  serviceLevelPct: Pct('service level under the definition'),
+  answerRatePct: Pct('answered / offeredNet'),
+  abandonRatePct: Pct('abandoned (not short) / offeredNet'),
+  asaSec: Sec('average speed of answer'),
+  avgAbandonWaitSec: Sec('mean wait of abandoned calls (not short)'),
+  maxWaitSec: Sec('longest wait of a call with outcome in the window, whole seconds'),
+  avgTalkSec: Sec('mean talk time of handled calls'),
+  avgAcwSec: Sec('ACW time / handled'),
+  ahtSec: Sec('(talk + ACW) / handled'),
+  csatPct: Pct('satisfied / responses'),
+  dsatPct: Pct('dissatisfied / responses'),
+  nps: Pct('net promoter score, −100…100'),
+})
+export type WindowFigures = Type.Static<typeof WindowFiguresSchema>
+
+const AgentCountsSchema = Type.Object({
+  available: Count('members available'),
+  ringing: Count('members being offered a call'),
+  onCall: Count('members on a call'),
+  acw: Count('members in after-call work'),
+  paused: Count('members paused'),
+  offline: Count('members logged out'),
+  pausedByReason: Type.Record(Type.String(), Type.Integer(), { description: 'paused members by pause reason' }),
+})
+export type AgentCounts = Type.Static<typeof AgentCountsSchema>
+
+export const QueueFiguresSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  definition: Type.Object({
+    ...DefinitionSchema.properties,
+    label: Type.String({ description: 'human label of the definition, e.g. SL 80/20 · abandons < 5 s ignored' }),
+  }),
+  live: Type.Object({
+    waiting: Count('calls queued now'),
+    longestWaitSec: Type.Integer({ description: 'wait so far of the oldest waiting call, at asOf' }),
+    oldestQueuedAt: Type.Union([Type.Number(), Type.Null()], { description: 'epoch ms the oldest waiting call entered; clients tick from it' }),
+    agents: AgentCountsSchema,
+    agentsLoggedIn: Count('members not offline'),
+  }),
+  windows: Type.Object({
+    today: Type.Optional(WindowFiguresSchema),
+    rolling: Type.Optional(WindowFiguresSchema),
+  }),
+})
+export type QueueFigures = Type.Static<typeof QueueFiguresSchema>
+
+export const AgentFiguresSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  team: Type.Union([Type.String(), Type.Null()]),
+  state: Type.Enum([...AGENT_LIVE_STATES]),
+  reason: Type.Union([Type.String(), Type.Null()], { description: 'pause reason when paused' }),
+  since: Type.Union([Type.Number(), Type.Null()], { description: 'epoch ms the current state began' }),
+  callQueue: Type.Union([Type.String(), Type.Null()], { description: 'queue of the current or ringing call' }),
+  callId: Type.Union([Type.String(), Type.Null()]),
+  queues: Type.Array(Type.String(), { description: 'queue membership' }),
+  handledToday: Count('calls handled today'),
+  talkMsToday: Count('talk time of those calls'),
+})
+export type AgentFigures = Type.Static<typeof AgentFiguresSchema>
+
+export const FiguresSnapshotSchema = Type.Object({
+  asOf: Type.Number({ description: 'epoch ms up to which the event log has been applied' }),
+  serverNow: Type.Number({ description: 'server clock when this was computed, epoch ms' }),
+  queues: Type.Array(QueueFiguresSchema),
+})
+export type FiguresSnapshot = Type.Static<typeof FiguresSnapshotSchema>
