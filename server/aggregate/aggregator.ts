@@ -1,0 +1,178 @@
+// Reads the event log in order, applies each event once to the state (shared/figures), and saves
+// the changed rows with the log position after every batch. The imperative shell around the pure
+// reducer: it owns the clock, the Redis I/O and the retry loop.
+import { EventEmitter } from 'node:events'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Redis } from 'ioredis'
+import { type AggregateState, type Definitions, applyEvent, emptyState, prune, reindex } from '../../shared/figures/aggregate.js'
+import type { WallboardEvent } from '../../shared/events.js'
+import type { EventLog } from '../store/event-log.js'
+import { isUnavailable } from '../store/redis.js'
+import type { StateStore } from '../store/state-store.js'
+
+/** Orders stream ids (`<ms>-<seq>`). */
+export function comparePositions(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number)
+  const [bm = 0, bs = 0] = b.split('-').map(Number)
+  return am - bm || as - bs
+}
+
+export interface AggregatorOptions {
+  log: EventLog
+  store: StateStore
+  /** a connection of its own: XREAD BLOCK holds it */
+  reader: Redis
+  defs: Definitions
+  logger: FastifyBaseLogger
+  batchSize?: number
+  blockMs?: number
+  pruneEveryMs?: number
+  now?: () => number
+}
+
+export interface AppliedBatch {
+  queues: Set<string>
+  agents: Set<string>
+  events: number
+}
+
+export interface AggregatorEvents {
+  applied: [AppliedBatch]
+}
+
+export class Aggregator extends EventEmitter<AggregatorEvents> {
+  readonly state: AggregateState = emptyState()
+  /** last applied stream id */
+  position = '0-0'
+  applied = 0
+  /** epoch ms up to which the whole log is applied (the log had nothing newer then) */
+  asOf: number | null = null
+  newestEventAt: number | null = null
+  healthy = false
+  skipped = 0
+  private stopped = false
+  private savedPosition = '0-0'
+  private loop: Promise<void> | null = null
+  private lastPrune = 0
+  private readonly now: () => number
+  private readonly batchSize: number
+  private readonly blockMs: number
+  private readonly pruneEveryMs: number
+
+  constructor(private readonly opts: AggregatorOptions) {
+    super()
+    this.now = opts.now ?? Date.now
+    this.batchSize = opts.batchSize ?? 1000
+    this.blockMs = opts.blockMs ?? 1000
+    this.pruneEveryMs = opts.pruneEveryMs ?? 60_000
+  }
+
+  /** Restores the saved state and position. */
+  async load(): Promise<void> {
+    const saved = await this.opts.store.loadPosition()
+    const rows = await this.opts.store.loadInto(this.state)
+    reindex(this.state)
+    this.position = saved.position
+    this.savedPosition = saved.position
+    this.applied = saved.applied
+    this.lastPrune = this.now()
+    this.opts.logger.info({ position: this.position, applied: this.applied, rows }, 'aggregator state loaded')
+  }
+
+  start(): void {
+    this.stopped = false
+    this.loop ??= this.run().finally(() => (this.loop = null))
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    await this.loop
+  }
+
+  /** Resolves once everything stored in the log before this call is applied and saved. */
+  async drain(timeoutMs = 10_000): Promise<void> {
+    const last = await this.opts.log.lastPosition()
+    if (last === null) return
+    const deadline = this.now() + timeoutMs
+    while (comparePositions(this.savedPosition, last) < 0) {
+      if (this.now() > deadline) throw new Error(`aggregator did not reach ${last} within ${timeoutMs} ms (at ${this.savedPosition})`)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 50)
+        this.once('applied', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+    }
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0
+    while (!this.stopped) {
+      try {
+        await this.step(this.blockMs)
+        failures = 0
+      } catch (err) {
+        if (this.stopped) break
+        this.healthy = false
+        failures++
+        const level = isUnavailable(err) ? 'warn' : 'error'
+        this.opts.logger[level]({ err }, 'aggregator step failed; retrying')
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** failures, 2_000)))
+      }
+    }
+  }
+
+  /** One read-apply-save round. Returns true when more entries may be waiting. */
+  private async step(blockMs: number): Promise<boolean> {
+    // A batch applied in memory but not yet saved is saved before anything new is read.
+    await this.save()
+    const askedAt = this.now()
+    const entries = await this.opts.log.readAfter(this.opts.reader, this.position, this.batchSize, blockMs)
+    for (const entry of entries) {
+      let event: WallboardEvent
+      try {
+        event = JSON.parse(entry.json) as WallboardEvent
+      } catch {
+        // Only validated JSON is ever appended; count rather than stop the whole board.
+        this.skipped++
+        this.opts.logger.error({ position: entry.position }, 'unreadable event in the log; skipped')
+        continue
+      } finally {
+        this.position = entry.position
+        this.applied++
+      }
+      applyEvent(this.state, event, this.opts.defs)
+      if (this.newestEventAt === null || event.ts > this.newestEventAt) this.newestEventAt = event.ts
+    }
+    const now = this.now()
+    if (now - this.lastPrune >= this.pruneEveryMs) {
+      prune(this.state, now)
+      this.lastPrune = now
+    }
+    await this.save()
+    const more = entries.length >= this.batchSize
+    if (!more) this.asOf = entries.length === 0 && blockMs > 0 ? now : askedAt
+    this.healthy = true
+    const { touchedQueues, touchedAgents } = this.state
+    if (touchedQueues.size || touchedAgents.size || entries.length) {
+      this.emit('applied', { queues: new Set(touchedQueues), agents: new Set(touchedAgents), events: entries.length })
+      touchedQueues.clear()
+      touchedAgents.clear()
+    }
+    return more
+  }
+
+  private async save(): Promise<void> {
+    const changes = this.opts.store.takeChanges(this.state)
+    const empty = changes.every(([, rows]) => rows.length === 0)
+    if (empty && this.savedPosition === this.position) return
+    try {
+      await this.opts.store.save(changes, { position: this.position, applied: this.applied })
+      this.savedPosition = this.position
+    } catch (err) {
+      this.opts.store.restoreChanges(this.state, changes)
+      throw err
+    }
+  }
+}

@@ -1,0 +1,102 @@
+// Turns the aggregator's state into figures for the push layer: a full snapshot on demand, and
+// updates of just the queues that changed, right after each applied batch (coalesced to at most
+// one every `minIntervalMs`) and on a one-second tick for what time alone changes (the rolling
+// window sliding, the day rolling over).
+import { EventEmitter } from 'node:events'
+import type { Definitions } from '../../shared/figures/aggregate.js'
+import { agentCountsByQueue, computeAgentFigures, computeFigures } from '../../shared/figures/compute.js'
+import type { AgentFigures, FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
+import type { FiguresUpdate } from '../../shared/socket.js'
+import type { Aggregator, AppliedBatch } from './aggregator.js'
+
+export interface FiguresServiceEvents {
+  update: [FiguresUpdate]
+}
+
+/** What changes with every tick by itself; clients derive it, so it does not make a queue "changed". */
+function stableKey(q: QueueFigures): string {
+  return JSON.stringify(q, (key, value: unknown) => (key === 'longestWaitSec' || key === 'to' || (key === 'from' && value !== q.windows.today?.from) ? undefined : value))
+}
+
+export class FiguresService extends EventEmitter<FiguresServiceEvents> {
+  private lastSent = new Map<string, string>()
+  private pending = new Set<string>()
+  private timer: NodeJS.Timeout | null = null
+  private ticker: NodeJS.Timeout | null = null
+  private lastEmitAt = 0
+  private readonly onApplied = (batch: AppliedBatch) => this.schedule(batch.queues)
+
+  constructor(
+    private readonly aggregator: Aggregator,
+    private readonly defs: Definitions,
+    private readonly opts: { now?: () => number; minIntervalMs?: number; tickMs?: number } = {},
+  ) {
+    super()
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)()
+  }
+
+  start(): void {
+    this.aggregator.on('applied', this.onApplied)
+    this.ticker = setInterval(() => this.tick(), this.opts.tickMs ?? 1000)
+    this.ticker.unref()
+  }
+
+  stop(): void {
+    this.aggregator.off('applied', this.onApplied)
+    if (this.timer) clearTimeout(this.timer)
+    if (this.ticker) clearInterval(this.ticker)
+    this.timer = this.ticker = null
+  }
+
+  snapshot(queues?: Iterable<string>): FiguresSnapshot {
+    const now = this.now()
+    return {
+      asOf: this.aggregator.asOf ?? 0,
+      serverNow: now,
+      queues: computeFigures(this.aggregator.state, this.defs, now, queues ? { queues } : {}),
+    }
+  }
+
+  agents(): { asOf: number; agents: AgentFigures[] } {
+    return { asOf: this.aggregator.asOf ?? 0, agents: computeAgentFigures(this.aggregator.state, this.defs, this.now()) }
+  }
+
+  private schedule(queues: Set<string>): void {
+    for (const q of queues) this.pending.add(q)
+    if (this.timer) return
+    const wait = this.lastEmitAt + (this.opts.minIntervalMs ?? 25) - this.now()
+    if (wait <= 0) this.flush()
+    else this.timer = setTimeout(() => this.flush(), wait)
+  }
+
+  private flush(): void {
+    this.timer = null
+    if (this.pending.size === 0) return
+    const now = this.now()
+    const figures = computeFigures(this.aggregator.state, this.defs, now, { queues: this.pending })
+    this.pending.clear()
+    this.emitChanged(figures, now)
+  }
+
+  private tick(): void {
+    const now = this.now()
+    const figures = computeFigures(this.aggregator.state, this.defs, now, { agentCounts: agentCountsByQueue(this.aggregator.state) })
+    this.emitChanged(figures, now)
+  }
+
+  private emitChanged(figures: QueueFigures[], now: number): void {
+    const changed: QueueFigures[] = []
+    for (const q of figures) {
+      const key = stableKey(q)
+      if (this.lastSent.get(q.id) === key) continue
+      this.lastSent.set(q.id, key)
+      changed.push(q)
+    }
+    if (changed.length === 0) return
+    this.lastEmitAt = now
+    this.emit('update', { asOf: this.aggregator.asOf ?? 0, serverNow: now, queues: changed })
+  }
+}

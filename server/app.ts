@@ -1,0 +1,80 @@
+// buildApp(config): a ready Fastify instance, not yet listening. Plugins are registered in the
+// order data flows: store → auth → ingest → aggregate → push → read API → web.
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Definitions } from '../shared/figures/aggregate.js'
+import aggregate from './aggregate/plugin.js'
+import { defaultDefinitions } from './aggregate/definitions.js'
+import type { Config } from './config.js'
+import ingest from './ingest/http.js'
+import auth from './plugins/auth.js'
+import metrics from './plugins/metrics.js'
+import store from './plugins/store.js'
+import web from './plugins/web.js'
+import push from './push/socket.js'
+import figures from './routes/figures.js'
+import health from './routes/health.js'
+import { isUnavailable } from './store/redis.js'
+
+export interface AppOptions {
+  config: Config
+  /** the Redis to use; the launcher starts a local one when the config has none */
+  redisUrl: string
+  definitions?: Definitions
+  logger?: FastifyServerOptions['logger']
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { config } = opts
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: false,
+    forceCloseConnections: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode ?? 500
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({ statusCode: 413, error: 'Payload Too Large', message: `body larger than ${config.bodyLimitBytes} bytes` })
+    }
+    if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `body is not valid JSON: ${err.message}` })
+    }
+    if (isUnavailable(err)) {
+      return reply.code(503).header('Retry-After', '1').send({ statusCode: 503, error: 'Service Unavailable', message: 'store unavailable, retry later' })
+    }
+    if (status < 500) {
+      return reply.code(status).send({ statusCode: status, error: err.name === 'Error' ? 'Bad Request' : err.name, message: err.message })
+    }
+    req.log.error({ err }, 'request failed')
+    // Never leak an internal message; the request id finds it in the log.
+    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: `internal error (request ${req.id})` })
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Wallboard API',
+        version: '1',
+        description: 'Events in, exact figures out. Every figure is computed under a named definition (see /api/v1/definitions).',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key' } } },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  await app.register(metrics)
+  await app.register(store, { redisUrl: opts.redisUrl, prefix: config.redisPrefix })
+  await app.register(auth, { bootstrapKey: config.apiKey })
+  await app.register(ingest, { maxBatchEvents: config.maxBatchEvents, bodyLimitBytes: config.bodyLimitBytes })
+  await app.register(aggregate, { definitions: opts.definitions ?? defaultDefinitions(config.timezone) })
+  await app.register(push)
+  await app.register(figures)
+  await app.register(health)
+  await app.register(web, { webDir: config.webDir })
+  return app
+}

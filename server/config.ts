@@ -1,0 +1,73 @@
+// Environment → typed configuration, validated once at start. Every error names the variable.
+import path from 'node:path'
+import { isValidTimeZone } from '../shared/figures/calendar.js'
+
+export interface Config {
+  port: number
+  host: string
+  /** external Redis; when null the launcher starts a local redis-server under dataDir */
+  redisUrl: string | null
+  /** prefix of every Redis key, so several wallboards (or tests) can share one Redis */
+  redisPrefix: string
+  dataDir: string
+  timezone: string
+  demo: boolean
+  /** bootstrap key with ingest and read rights */
+  apiKey: string | null
+  bodyLimitBytes: number
+  maxBatchEvents: number
+  logLevel: string
+  /** where the built browser app is */
+  webDir: string
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type Env = Record<string, string | undefined>
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`)
+  return n
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase()
+  if (raw === undefined || raw === '') return fallback
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false
+  throw new ConfigError(`${name}: expected 1/0, true/false, yes/no or on/off, got ${JSON.stringify(env[name])}`)
+}
+
+export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } = {}): Config {
+  const timezone = env['WALLBOARD_TIMEZONE'] || env['TZ']?.replace(/^:/, '') || 'UTC'
+  if (!isValidTimeZone(timezone)) {
+    throw new ConfigError(`${env['WALLBOARD_TIMEZONE'] ? 'WALLBOARD_TIMEZONE' : 'TZ'}: unknown IANA time zone ${JSON.stringify(timezone)}`)
+  }
+  const redisUrl = env['REDIS_URL'] || null
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError(`REDIS_URL: expected redis://host:port or rediss://…, got ${JSON.stringify(redisUrl)}`)
+  }
+  const apiKey = env['WALLBOARD_API_KEY'] || null
+  if (apiKey !== null && apiKey.length < 16) throw new ConfigError('WALLBOARD_API_KEY: must be at least 16 characters')
+  const prefix = env['WALLBOARD_REDIS_PREFIX'] ?? 'wb:'
+  if (/[{}\s]/.test(prefix)) throw new ConfigError('WALLBOARD_REDIS_PREFIX: must not contain braces or spaces')
+  return {
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: env['HOST'] || '0.0.0.0',
+    redisUrl,
+    redisPrefix: prefix,
+    dataDir: path.resolve(env['WALLBOARD_DATA_DIR'] || 'data'),
+    timezone,
+    demo: bool(env, 'WALLBOARD_DEMO', defaults.demo ?? false),
+    apiKey,
+    bodyLimitBytes: int(env, 'WALLBOARD_BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxBatchEvents: int(env, 'WALLBOARD_MAX_BATCH', 5000, 1, 100_000),
+    logLevel: env['LOG_LEVEL'] || 'info',
+    webDir: path.resolve(env['WALLBOARD_WEB_DIR'] || 'dist/web'),
+  }
+}

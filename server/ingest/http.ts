@@ -1,0 +1,133 @@
+// POST /api/v1/events: one event, a JSON array, or NDJSON. Each event is validated on its own:
+// valid events are stored (once per id) even when a neighbour is rejected, and the answer says
+// which were rejected and why. The answer is sent only after Redis has stored them.
+import type { FastifyPluginAsync } from 'fastify'
+import secureJson from 'secure-json-parse'
+import Type from 'typebox'
+import { AnyEventSchema, validateEvent } from '../../shared/events.js'
+import { ErrorSchema, authErrors } from '../routes/schemas.js'
+import { isUnavailable } from '../store/redis.js'
+
+/** The largest single event we store; the schema bounds every known field, this bounds extras. */
+export const MAX_EVENT_BYTES = 16 * 1024
+
+export const IngestResultSchema = Type.Object({
+  accepted: Type.Integer({ description: 'events stored now' }),
+  duplicates: Type.Integer({ description: 'events whose id was already stored; they change nothing' }),
+  rejected: Type.Array(
+    Type.Object({
+      index: Type.Integer({ description: 'position of the event in the body (0-based; NDJSON: non-empty line)' }),
+      id: Type.Union([Type.String(), Type.Null()]),
+      error: Type.String({ description: 'field and reason, e.g. events[3].ts: expected ISO-8601 …' }),
+    }),
+  ),
+})
+type IngestResult = Type.Static<typeof IngestResultSchema>
+
+/** NDJSON lines parsed one by one, so one bad line rejects only itself. */
+class NdjsonBody {
+  constructor(readonly items: Array<{ value: unknown } | { error: string }>) {}
+}
+
+function parseNdjson(text: string): NdjsonBody {
+  const items: NdjsonBody['items'] = []
+  const lines = text.split(/\r?\n/)
+  lines.forEach((line, lineNo) => {
+    if (line.trim() === '') return
+    try {
+      items.push({ value: secureJson.parse(line, undefined, { protoAction: 'error', constructorAction: 'error' }) })
+    } catch (err) {
+      items.push({ error: `line ${lineNo + 1} is not valid JSON (${err instanceof Error ? err.message : 'parse error'})` })
+    }
+  })
+  return new NdjsonBody(items)
+}
+
+export interface IngestOptions {
+  maxBatchEvents: number
+  bodyLimitBytes: number
+}
+
+const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
+  for (const type of ['application/x-ndjson', 'application/ndjson', 'application/jsonl']) {
+    app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: opts.bodyLimitBytes }, (_req, body, done) => {
+      done(null, parseNdjson(body as string))
+    })
+  }
+
+  app.post(
+    '/api/v1/events',
+    {
+      bodyLimit: opts.bodyLimitBytes,
+      preHandler: app.requireKey('ingest'),
+      schema: {
+        summary: 'Ingest events',
+        description:
+          'One event, a JSON array of events, or NDJSON (Content-Type: application/x-ndjson). Each event is validated ' +
+          'on its own; valid events are stored even when others are rejected. Resending an id changes nothing.',
+        tags: ['ingest'],
+        security: [{ bearer: [] }],
+        body: Type.Union([AnyEventSchema, Type.Array(AnyEventSchema)]),
+        response: { 200: IngestResultSchema, 400: Type.Union([IngestResultSchema, ErrorSchema]), ...authErrors, 413: ErrorSchema, 503: ErrorSchema },
+      },
+      // The body schema documents the contract; the handler validates event by event, so that
+      // one bad event does not reject its valid neighbours.
+      validatorCompiler: () => () => true,
+    },
+    async (req, reply) => {
+      const body: unknown = req.body
+      const items: NdjsonBody['items'] =
+        body instanceof NdjsonBody ? body.items : Array.isArray(body) ? body.map((value) => ({ value })) : [{ value: body }]
+      if (items.length === 0) {
+        return reply.code(400).send({ accepted: 0, duplicates: 0, rejected: [{ index: 0, id: null, error: 'the body holds no events' }] })
+      }
+      if (items.length > opts.maxBatchEvents) {
+        return reply.code(413).send({
+          statusCode: 413,
+          error: 'Payload Too Large',
+          message: `${items.length} events in one request; the limit is ${opts.maxBatchEvents}: split the batch`,
+        })
+      }
+      const now = Date.now()
+      const result: IngestResult = { accepted: 0, duplicates: 0, rejected: [] }
+      const valid: Array<{ id: string; json: string }> = []
+      items.forEach((item, index) => {
+        if ('error' in item) {
+          result.rejected.push({ index, id: null, error: `events[${index}]: ${item.error}` })
+          return
+        }
+        const rawId = (item.value as { id?: unknown } | null)?.id
+        const id = typeof rawId === 'string' ? rawId.slice(0, 128) : null
+        const v = validateEvent(item.value, now)
+        if (!v.ok) {
+          result.rejected.push({ index, id, error: `events[${index}]${v.field ? `.${v.field}` : ''}: ${v.error}` })
+          return
+        }
+        const json = JSON.stringify(v.event)
+        if (json.length > MAX_EVENT_BYTES) {
+          result.rejected.push({ index, id, error: `events[${index}]: larger than ${MAX_EVENT_BYTES / 1024} KiB` })
+          return
+        }
+        valid.push({ id: v.event.id, json })
+      })
+      try {
+        const stored = await app.eventLog.append(valid)
+        result.accepted = stored.accepted
+        result.duplicates = stored.duplicates
+      } catch (err) {
+        if (isUnavailable(err)) {
+          req.log.warn({ err: (err as Error).message }, 'event store unavailable; ingest refused')
+          return reply
+            .code(503)
+            .header('Retry-After', '1')
+            .send({ statusCode: 503, error: 'Service Unavailable', message: 'event store unavailable; nothing was stored, retry later' })
+        }
+        throw err
+      }
+      app.ingestStats.record(result.accepted, result.duplicates, result.rejected.length)
+      return reply.code(valid.length === 0 ? 400 : 200).send(result)
+    },
+  )
+}
+
+export default ingest

@@ -1,0 +1,113 @@
+// The launcher behind `npm start`: reads the configuration, starts a local redis-server when no
+// REDIS_URL is given, starts the server, the demo simulator (unless WALLBOARD_DEMO=0), and prints
+// where to look. Stops everything in order on SIGINT/SIGTERM.
+import path from 'node:path'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig } from './config.js'
+import { startSimulator } from './ingest/simulator/runner.js'
+import { type LocalRedis, RedisNotInstalledError, startRedisServer } from './store/redis-server.js'
+
+function fail(message: string): never {
+  console.error(`\n  ✖ ${message}\n`)
+  process.exit(1)
+}
+
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadConfig(process.env, { demo: true })
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message)
+    throw err
+  }
+
+  let localRedis: LocalRedis | null = null
+  let redisUrl = config.redisUrl
+  if (redisUrl === null) {
+    const dir = path.join(config.dataDir, 'redis')
+    try {
+      localRedis = await startRedisServer({ dir })
+    } catch (err) {
+      if (err instanceof RedisNotInstalledError) fail(err.message)
+      throw err
+    }
+    redisUrl = localRedis.url
+  }
+
+  const pretty = process.stdout.isTTY && process.env['LOG_FORMAT'] !== 'json'
+  const app = await buildApp({
+    config,
+    redisUrl,
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
+    },
+  })
+
+  let firstKey: string | null = null
+  if (config.apiKey === null && (await app.apiKeys.count()) === 0) {
+    firstKey = (await app.apiKeys.create('first key', ['ingest', 'read'])).key
+  }
+
+  await app.listen({ port: config.port, host: config.host })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  const base = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`
+
+  let simulator: Awaited<ReturnType<typeof startSimulator>> | null = null
+  if (config.demo) {
+    simulator = await startSimulator({
+      url: `http://127.0.0.1:${port}`,
+      apiKey: app.apiKeys.mintInMemory('demo simulator', ['ingest', 'read']),
+      timezone: config.timezone,
+      log: app.log.child({ component: 'simulator' }),
+      warmUpMinutes: 60,
+    })
+  }
+
+  if (localRedis) {
+    localRedis.process.once('exit', (code, signal) => {
+      app.log.fatal({ code, signal }, 'the local redis-server stopped; exiting')
+      process.exit(1)
+    })
+  }
+
+  const lines = [
+    '',
+    '  Wallboard is running',
+    `    Board:     ${base}/board`,
+    `    API docs:  ${base}/docs`,
+    `    Store:     ${localRedis ? `local redis-server (AOF) in ${path.relative(process.cwd(), path.join(config.dataDir, 'redis')) || '.'}` : 'REDIS_URL'}`,
+    `    Time zone: ${config.timezone}`,
+    `    Demo:      ${config.demo ? 'simulated traffic on (WALLBOARD_DEMO=0 turns it off)' : 'off'}`,
+  ]
+  if (firstKey) {
+    lines.push('', `    API key (shown once; store it now, only its hash is kept):`, `      ${firstKey}`)
+  } else if (config.apiKey === null) {
+    lines.push('', '    API key: the one printed at the first start (or set WALLBOARD_API_KEY)')
+  }
+  console.log(`${lines.join('\n')}\n`)
+
+  let stopping = false
+  const shutdown = async (signal: string) => {
+    if (stopping) process.exit(1) // a second Ctrl-C: do not wait any longer
+    stopping = true
+    app.log.info({ signal }, 'shutting down')
+    localRedis?.process.removeAllListeners('exit')
+    try {
+      await simulator?.stop()
+      await app.close()
+      await localRedis?.stop()
+    } finally {
+      process.exit(0)
+    }
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+}
+
+main().catch((err: unknown) => {
+  console.error(err)
+  process.exit(1)
+})

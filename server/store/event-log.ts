@@ -1,0 +1,58 @@
+// The append-only event log: appends validated events once per id, reads them back in order.
+// Nothing here edits or deletes an accepted event.
+import type { Redis } from 'ioredis'
+import type { Keys } from './keys.js'
+import { LuaScript } from './redis.js'
+
+const appendScript = LuaScript.load('append-events.lua')
+
+export interface AppendResult {
+  accepted: number
+  duplicates: number
+  /** one flag per event, in order: true when it was appended, false when its id was already stored */
+  appended: boolean[]
+}
+
+export interface LogEntry {
+  /** stream id: `<ms>-<seq>` of the moment Redis stored it */
+  position: string
+  json: string
+}
+
+export class EventLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Stores the events whose id is new, atomically; resolves only once Redis has them. */
+  async append(events: Array<{ id: string; json: string }>): Promise<AppendResult> {
+    if (events.length === 0) return { accepted: 0, duplicates: 0, appended: [] }
+    const args: string[] = []
+    for (const e of events) args.push(e.id, e.json)
+    const [accepted, duplicates, flags] = (await appendScript.run(this.redis, [this.keys.eventIds, this.keys.events], args)) as [
+      number,
+      number,
+      string,
+    ]
+    return { accepted, duplicates, appended: [...flags].map((f) => f === '1') }
+  }
+
+  /** Reads up to `count` entries after `after`, waiting up to `blockMs` for the first one. */
+  async readAfter(reader: Redis, after: string, count: number, blockMs: number): Promise<LogEntry[]> {
+    const res = await reader.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys.events, after)
+    const entries = res?.[0]?.[1] ?? []
+    return entries.map(([position, fields]) => ({ position, json: fields[1] ?? '' }))
+  }
+
+  /** The id of the newest entry, or null for an empty log. */
+  async lastPosition(): Promise<string | null> {
+    const [newest] = await this.redis.xrevrange(this.keys.events, '+', '-', 'COUNT', 1)
+    return newest?.[0] ?? null
+  }
+
+  /** Total entries ever appended (the log is never trimmed). */
+  length(): Promise<number> {
+    return this.redis.xlen(this.keys.events)
+  }
+}

@@ -1,0 +1,88 @@
+// Redis connections and the Lua scripts. Commands fail fast while Redis is unreachable (no
+// offline queue), so that ingest answers 503 at once instead of holding requests in memory.
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { Redis, type RedisOptions } from 'ioredis'
+
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError'
+}
+
+export interface ConnectOptions {
+  name: string
+  /** per-command deadline; blocking reads need more than their BLOCK time */
+  commandTimeoutMs?: number
+}
+
+export function connectRedis(url: string, opts: ConnectOptions): Redis {
+  const options: RedisOptions = {
+    connectionName: opts.name,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: opts.commandTimeoutMs ?? 5_000,
+    connectTimeout: 5_000,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+    // A reconnect must not replay half a transaction or a blocking read issued before the drop.
+    autoResendUnfulfilledCommands: false,
+  }
+  return new Redis(url, options)
+}
+
+/** Resolves when the connection is ready; rejects with a clear message after `timeoutMs`. */
+export function waitReady(redis: Redis, timeoutMs = 15_000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    let lastError = ''
+    const onError = (err: Error) => (lastError = err.message)
+    const timer = setTimeout(() => {
+      redis.off('error', onError)
+      reject(new StoreUnavailableError(`Redis not reachable after ${timeoutMs / 1000} s${lastError ? `: ${lastError}` : ''}`))
+    }, timeoutMs)
+    redis.on('error', onError)
+    redis.once('ready', () => {
+      clearTimeout(timer)
+      redis.off('error', onError)
+      resolve()
+    })
+  })
+}
+
+/** A Lua script run by EVALSHA, loaded on first use and again after a Redis restart (NOSCRIPT). */
+export class LuaScript {
+  readonly sha: string
+  private constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex')
+  }
+
+  static load(file: string): LuaScript {
+    return new LuaScript(readFileSync(new URL(`./scripts/${file}`, import.meta.url), 'utf8'))
+  }
+
+  async run(redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args)
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return redis.eval(this.source, keys.length, ...keys, ...args)
+      throw err
+    }
+  }
+}
+
+/** True for errors that mean "Redis is not there right now" rather than a bug. */
+export function isUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  if (err instanceof StoreUnavailableError) return true
+  const m = err.message
+  return (
+    m.includes("Stream isn't writeable") ||
+    m.includes('Connection is closed') ||
+    m.includes('Command timed out') ||
+    m.startsWith('LOADING') ||
+    m.startsWith('MISCONF') ||
+    m.startsWith('OOM') ||
+    m.startsWith('BUSY') ||
+    m.includes('ECONNREFUSED') ||
+    m.includes('ECONNRESET') ||
+    m.includes('Reached the max retries')
+  )
+}
