@@ -4,7 +4,6 @@
 import path from 'node:path'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
-import { startSimulator } from './ingest/simulator/runner.js'
 import { type LocalRedis, RedisNotInstalledError, startRedisServer } from './store/redis-server.js'
 
 function fail(message: string): never {
@@ -55,8 +54,10 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port
   const base = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`
 
-  let simulator: Awaited<ReturnType<typeof startSimulator>> | null = null
+  let simulator: { stop(): Promise<void> } | null = null
   if (config.demo) {
+    // Loaded only for the demo: a production start never runs simulator code.
+    const { startSimulator } = await import('./ingest/simulator/runner.js')
     simulator = await startSimulator({
       url: `http://127.0.0.1:${port}`,
       apiKey: app.apiKeys.mintInMemory('demo simulator', ['ingest', 'read']),
