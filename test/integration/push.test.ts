@@ -1,0 +1,95 @@
+// The socket contract over a real connection: snapshot first, then pushed updates of the queues
+// an event touched, a health heartbeat, and a fresh snapshot on request.
+import type { FastifyInstance } from 'fastify'
+import { type Socket, io } from 'socket.io-client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FiguresSnapshot } from '../../shared/figures/schema.js'
+import type { Ack, ClientToServerEvents, FiguresUpdate, Health, ServerToClientEvents } from '../../shared/socket.js'
+import { auth, testApp } from './helpers.js'
+
+let app: FastifyInstance
+let base: string
+const sockets: Socket[] = []
+
+beforeAll(async () => {
+  app = await testApp()
+  base = await app.listen({ port: 0, host: '127.0.0.1' })
+})
+afterAll(async () => {
+  for (const s of sockets) s.disconnect()
+  await app.close()
+})
+
+function connect(): Socket<ServerToClientEvents, ClientToServerEvents> {
+  const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(base, { transports: ['websocket'], reconnection: false })
+  sockets.push(s)
+  return s
+}
+
+function next<E extends keyof ServerToClientEvents>(
+  s: Socket<ServerToClientEvents, ClientToServerEvents>,
+  event: E,
+  accept: (payload: Parameters<ServerToClientEvents[E]>[0]) => boolean = () => true,
+  timeoutMs = 5_000,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs)
+    const handler = (payload: Parameters<ServerToClientEvents[E]>[0]) => {
+      if (!accept(payload)) return
+      clearTimeout(timer)
+      s.off(event, handler as never)
+      resolve(payload)
+    }
+    s.on(event, handler as never)
+  })
+}
+
+const postEvents = (events: unknown[]) =>
+  app.inject({ method: 'POST', url: '/api/v1/events', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(events) })
+
+describe('socket push', () => {
+  it('sends a snapshot on connect, then an update within a fraction of a second of an event', async () => {
+    const s = connect()
+    const snapshot = (await next(s, 'snapshot')) as FiguresSnapshot
+    expect(snapshot.queues.find((q) => q.id === 'push-q')).toBeUndefined()
+    const sentAt = Date.now()
+    const updated = next(s, 'update', (u) => (u as FiguresUpdate).queues.some((q) => q.id === 'push-q'))
+    await postEvents([{ id: 'push-1', type: 'call.queued', ts: sentAt - 5_000, callId: 'p1', queue: 'push-q' }])
+    const update = (await updated) as FiguresUpdate
+    const elapsed = Date.now() - sentAt
+    const q = update.queues.find((x) => x.id === 'push-q')!
+    expect(q.live.waiting).toBe(1)
+    expect(q.live.oldestQueuedAt).toBe(sentAt - 5_000)
+    // Not a performance test (that is npm run bench): only that it is pushed, not polled.
+    expect(elapsed).toBeLessThan(1_000)
+  })
+
+  it('sends only the queues that changed', async () => {
+    await postEvents([{ id: 'push-2', type: 'call.queued', ts: Date.now() - 1_000, callId: 'p2', queue: 'push-other' }])
+    await app.aggregator.drain()
+    await new Promise((r) => setTimeout(r, 100)) // its own update has gone out
+    const s = connect()
+    await next(s, 'snapshot')
+    const updated = next(s, 'update', (u) => (u as FiguresUpdate).queues.some((q) => q.id === 'push-q'))
+    await postEvents([{ id: 'push-3', type: 'call.abandoned', ts: Date.now(), callId: 'p1', queue: 'push-q' }])
+    const update = (await updated) as FiguresUpdate
+    expect(update.queues.map((q) => q.id)).toEqual(['push-q'])
+  })
+
+  it('sends a health heartbeat saying how fresh the figures are', async () => {
+    const s = connect()
+    const h = (await next(s, 'health', () => true, 5_000)) as Health
+    expect(h.ok).toBe(true)
+    expect(h.asOf).not.toBeNull()
+    expect(h.serverNow - h.asOf!).toBeLessThan(3_000)
+    expect(h.lagEvents).toBe(0)
+  })
+
+  it('answers snapshot:get with a fresh snapshot', async () => {
+    const s = connect()
+    await next(s, 'snapshot')
+    const res: Ack<FiguresSnapshot> = await s.timeout(5_000).emitWithAck('snapshot:get')
+    expect(res.ok).toBe(true)
+    if (res.ok) expect(res.data.queues.map((q) => q.id)).toEqual(expect.arrayContaining(['push-q', 'push-other']))
+  })
+})
