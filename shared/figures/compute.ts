@@ -25,9 +25,27 @@ export function rollingCounters(s: AggregateState, queue: string, def: Definitio
   const nowSec = Math.floor(nowMs / 1000)
   const firstSec = nowSec - def.rollingMinutes * 60 + 1
   const sum = emptyCounters()
-  const perQueue = s.seconds.get(queue)
-  if (perQueue) {
-    for (const [sec, c] of perQueue) if (sec >= firstSec && sec <= nowSec) addCounters(sum, c)
+  const seconds = s.seconds.get(queue)
+  const minutes = s.minutes.get(queue)
+  if (seconds && minutes) {
+    const addSeconds = (from: number, to: number) => {
+      for (let sec = from; sec <= to; sec++) {
+        const c = seconds.get(sec)
+        if (c) addCounters(sum, c)
+      }
+    }
+    // Whole minutes inside the window come from the minute sums; the ragged ends second by second.
+    const firstWholeMinute = Math.ceil(firstSec / 60)
+    const endWholeMinute = Math.floor((nowSec + 1) / 60)
+    if (firstWholeMinute >= endWholeMinute) addSeconds(firstSec, nowSec)
+    else {
+      addSeconds(firstSec, firstWholeMinute * 60 - 1)
+      for (let m = firstWholeMinute; m < endWholeMinute; m++) {
+        const c = minutes.get(m)
+        if (c) addCounters(sum, c)
+      }
+      addSeconds(endWholeMinute * 60, nowSec)
+    }
   }
   return { counters: sum, from: firstSec * 1000 }
 }
