@@ -119,9 +119,17 @@ export function parseIsoWithOffset(text: string): number | null {
   const ms = Number(frac.padEnd(3, '0').slice(0, 3))
   const fields = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const
   const local = Date.UTC(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5], ms)
-  // Date.UTC rolls over silently (Feb 30 → Mar 2); a real calendar date must round-trip.
+  // Date.UTC rolls over silently (Feb 30 → Mar 2) and reads years 0–99 as 1900–1999; a real
+  // calendar date must round-trip.
   const check = new Date(local)
-  if (check.getUTCMonth() !== fields[1] || check.getUTCDate() !== fields[2] || fields[3] > 23 || fields[4] > 59 || fields[5] > 59) {
+  if (
+    check.getUTCFullYear() !== fields[0] ||
+    check.getUTCMonth() !== fields[1] ||
+    check.getUTCDate() !== fields[2] ||
+    fields[3] > 23 ||
+    fields[4] > 59 ||
+    fields[5] > 59
+  ) {
     return null
   }
   if (z === 'Z' || z === 'z') return local

@@ -85,15 +85,17 @@ export function acwPeriods(a: AgentRecord): AcwPeriod[] {
   const out: AcwPeriod[] = []
   const { points, calls } = a
   let c = 0 // index of the first call answered after the period's start
-  for (let i = 0; i + 1 < points.length; i++) {
+  for (let i = 0; i < points.length; i++) {
     const p = points[i]!
     if (p[1] !== 'acw') continue
     const start = p[0]
     while (c < calls.length && calls[c]![0] <= start) c++
     const before = c > 0 ? calls[c - 1]! : null
     const nextCall = c < calls.length ? calls[c]![0] : Number.POSITIVE_INFINITY
-    const end = Math.min(points[i + 1]![0], nextCall)
-    if (end > start) out.push([start, end, before ? before[1] : null, end - start])
+    // The newest point's period is over too once the agent answers a call after it.
+    const nextPoint = i + 1 < points.length ? points[i + 1]![0] : Number.POSITIVE_INFINITY
+    const end = Math.min(nextPoint, nextCall)
+    if (end !== Number.POSITIVE_INFINITY && end > start) out.push([start, end, before ? before[1] : null, end - start])
   }
   return out
 }

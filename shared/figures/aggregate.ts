@@ -45,15 +45,20 @@ export interface AnsweredVisit {
   answeredAt: number
 }
 
-/** A survey response whose queue or agent is known only once its call's answered visit arrives. */
+/**
+ * A survey response about a call (kept by call id for `surveyMatchMs`): the parts its event did not
+ * name (queue, agent) follow the call's answered visit, also when an earlier visit arrives late; its
+ * id makes a re-applied survey count once.
+ */
 export interface PendingSurvey {
   id: string
   ts: number
   csat: number | null
   nps: number | null
+  /** as named by the event */
   queue: string | null
   agent: string | null
-  /** which parts still wait for the visit */
+  /** which parts follow the visit */
   needsQueue: boolean
   needsAgent: boolean
 }
@@ -264,6 +269,15 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
     answeredBy: r.agent,
     answeredAt: r.answeredAt,
   }
+  // The agent an event names learns the queue even when another ring or answer wins the record, so
+  // which agents exist does not depend on arrival order.
+  if (e.type === 'call.ringing' || e.type === 'call.answered') {
+    const a = ensureAgent(s, e.agent)
+    if (!a.learnedQueues.includes(e.queue)) {
+      learnQueue(s, a, e.queue)
+      touchAgentQueues(s, a)
+    }
+  }
   if (!mergeCallEvent(r, e) && existing) return
   s.calls.set(key, r)
   replaceContributions(s, before, callContributions(r, def), defs)
@@ -305,17 +319,23 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
   }
 }
 
+/** Visits compare by answer time, then queue and agent: the earliest is the call's, whatever the order. */
+function earlierVisit(a: AnsweredVisit, b: AnsweredVisit): boolean {
+  if (a.answeredAt !== b.answeredAt) return a.answeredAt < b.answeredAt
+  return a.queue !== b.queue ? a.queue < b.queue : a.agent < b.agent
+}
+
 function recordAnsweredVisit(s: AggregateState, r: CallRecord, defs: Definitions): void {
   if (r.agent === null || r.answeredAt === null) return
-  const visit = s.answered.get(r.callId)
-  if (visit && visit.answeredAt <= r.answeredAt) return
-  s.answered.set(r.callId, { queue: r.queue, agent: r.agent, answeredAt: r.answeredAt })
-  const pending = s.pendingSurveys.get(r.callId)
-  if (!pending) return
-  for (const p of pending) {
-    applySurveyParts(s, p, p.needsQueue ? r.queue : null, p.needsAgent ? r.agent : null, defs)
+  const old = s.answered.get(r.callId)
+  const visit: AnsweredVisit = { queue: r.queue, agent: r.agent, answeredAt: r.answeredAt }
+  if (old && !earlierVisit(visit, old)) return
+  s.answered.set(r.callId, visit)
+  // Surveys that followed the old visit move to the new one.
+  for (const p of s.pendingSurveys.get(r.callId) ?? []) {
+    if (old) applySurveyParts(s, p, p.needsQueue ? old.queue : null, p.needsAgent ? old.agent : null, defs, -1)
+    applySurveyParts(s, p, p.needsQueue ? visit.queue : null, p.needsAgent ? visit.agent : null, defs, 1)
   }
-  s.pendingSurveys.delete(r.callId)
 }
 
 function surveyDelta(csat: number | null, nps: number | null, def: Definition): Delta {
@@ -339,14 +359,15 @@ function applySurveyParts(
   queue: string | null,
   agent: string | null,
   defs: Definitions,
+  sign: 1 | -1,
 ): void {
   if (queue !== null) {
     ensureQueue(s, queue, p.ts)
-    addContribution(s, { at: p.ts, queue, agent: null, delta: surveyDelta(p.csat, p.nps, defs.forQueue(queue)) }, 1, defs)
+    addContribution(s, { at: p.ts, queue, agent: null, delta: surveyDelta(p.csat, p.nps, defs.forQueue(queue)) }, sign, defs)
   }
   if (agent !== null) {
     ensureAgent(s, agent)
-    addContribution(s, { at: p.ts, queue: null, agent, delta: surveyDelta(p.csat, p.nps, defs.centre) }, 1, defs)
+    addContribution(s, { at: p.ts, queue: null, agent, delta: surveyDelta(p.csat, p.nps, defs.centre) }, sign, defs)
   }
 }
 
@@ -357,25 +378,26 @@ function applySurvey(s: AggregateState, e: EventOf<'survey.response'>, defs: Def
     if (e.queue) ensureQueue(s, e.queue, e.ts)
     return
   }
-  const visit = e.callId ? s.answered.get(e.callId) : undefined
-  const queue = e.queue ?? visit?.queue ?? null
-  const agent = e.agent ?? visit?.agent ?? null
   const p: PendingSurvey = {
     id: e.id,
     ts: e.ts,
     csat,
     nps,
-    queue,
-    agent,
-    needsQueue: queue === null && e.callId !== undefined,
-    needsAgent: agent === null && e.callId !== undefined,
+    queue: e.queue ?? null,
+    agent: e.agent ?? null,
+    needsQueue: e.queue === undefined && e.callId !== undefined,
+    needsAgent: e.agent === undefined && e.callId !== undefined,
   }
-  applySurveyParts(s, p, queue, agent, defs)
-  if ((p.needsQueue || p.needsAgent) && e.callId !== undefined) {
-    const list = s.pendingSurveys.get(e.callId) ?? []
-    if (!list.some((x) => x.id === p.id)) list.push(p)
-    s.pendingSurveys.set(e.callId, list)
+  if (e.callId === undefined) {
+    applySurveyParts(s, p, p.queue, p.agent, defs, 1)
+    return
   }
+  const list = s.pendingSurveys.get(e.callId) ?? []
+  if (list.some((x) => x.id === p.id)) return
+  const visit = s.answered.get(e.callId)
+  applySurveyParts(s, p, p.queue ?? visit?.queue ?? null, p.agent ?? visit?.agent ?? null, defs, 1)
+  list.push(p)
+  s.pendingSurveys.set(e.callId, list)
 }
 
 function applyAgentState(s: AggregateState, e: EventOf<'agent.state'>, defs: Definitions): void {
@@ -395,11 +417,12 @@ function applyAgentState(s: AggregateState, e: EventOf<'agent.state'>, defs: Def
   }
   if (e.queues !== undefined) {
     const next = [...new Set(e.queues)].sort()
+    // Every queue named is known, not only those of the newest list, so arrival order never matters.
+    for (const q of next) ensureQueue(s, q, e.ts)
     const newer = e.ts > a.membershipTs || (e.ts === a.membershipTs && next.join('\u0000') > (a.membership ?? []).join('\u0000'))
     if (newer) {
       a.membership = next
       a.membershipTs = e.ts
-      for (const q of next) ensureQueue(s, q, e.ts)
       changed = true
     }
   }

@@ -112,6 +112,13 @@ export class BusinessCalendar {
     // Two passes settle the offset on either side of a transition.
     let guess = wall - offsetMs(wall, this.timeZone)
     guess = wall - offsetMs(guess, this.timeZone)
+    // When clocks go back over the start hour it occurs twice (east of UTC the passes above find
+    // the second); the day starts at the first, under the offset in force a few hours before.
+    const first = wall - offsetMs(guess - 3 * 3600_000, this.timeZone)
+    if (first < guess) {
+      const f = wallClock(first, this.timeZone)
+      if (Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second) === wall) return first
+    }
     const w = wallClock(guess, this.timeZone)
     const landed = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second)
     // In a spring-forward gap the start hour does not exist; the day starts when the clock jumps.

@@ -60,11 +60,12 @@ export interface AgentLive {
 
 /** An agent's state now: on a call, else ringing, else the last state it set (offline if none). */
 export function agentLive(s: AggregateState, a: AgentRecord): AgentLive {
+  // The newest call wins; at equal times the smaller key, so arrival order never shows.
   const latest = (keys: Set<string> | undefined, at: (k: string) => number | null) => {
     let best: { key: string; at: number } | null = null
     for (const key of keys ?? []) {
       const t = at(key)
-      if (t !== null && (best === null || t > best.at)) best = { key, at: t }
+      if (t !== null && (best === null || t > best.at || (t === best.at && key < best.key))) best = { key, at: t }
     }
     return best
   }

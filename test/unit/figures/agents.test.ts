@@ -1,0 +1,232 @@
+// One agent: its state timeline in event-time order, and the ACW periods that follow from it
+// (from an acw point to the next point, cut short by a call the agent answers; attributed to the
+// queue of the call answered just before).
+import { describe, expect, it } from 'vitest'
+import type { AgentOwnState } from '../../../shared/events.js'
+import {
+  type AgentRecord,
+  acwPeriods,
+  currentPoint,
+  insertCall,
+  insertPoint,
+  membershipOf,
+  newAgent,
+  pruneAgent,
+  removeCall,
+} from '../../../shared/figures/agents.js'
+import { at } from '../fixtures.js'
+
+let n = 0
+function agentWith(
+  points: Array<[sec: number, state: AgentOwnState, reason?: string]>,
+  calls: Array<[sec: number, queue: string]> = [],
+): AgentRecord {
+  const a = newAgent('a1')
+  for (const [sec, state, reason] of points) insertPoint(a, [at(sec), state, reason ?? null, `p${n++}`])
+  calls.forEach(([sec, queue], i) => insertCall(a, [at(sec), queue, `${queue}\u0000c${i}`]))
+  return a
+}
+
+describe('the state timeline', () => {
+  it('orders points by event time whatever the arrival order', () => {
+    const a = newAgent('a1')
+    insertPoint(a, [at(30), 'available', null, 'x'])
+    insertPoint(a, [at(10), 'acw', null, 'y'])
+    insertPoint(a, [at(20), 'paused', 'lunch', 'z'])
+    expect(a.points.map((p) => p[0])).toEqual([at(10), at(20), at(30)])
+    expect(currentPoint(a)).toEqual([at(30), 'available', null, 'x'])
+  })
+
+  it('orders points of the same time by event id', () => {
+    const a = newAgent('a1')
+    insertPoint(a, [at(10), 'available', null, 'b'])
+    insertPoint(a, [at(10), 'paused', null, 'a'])
+    expect(a.points.map((p) => p[3])).toEqual(['a', 'b'])
+  })
+
+  it('ignores a point whose event is already there', () => {
+    const a = newAgent('a1')
+    expect(insertPoint(a, [at(10), 'available', null, 'e1'])).toBe(true)
+    insertPoint(a, [at(20), 'acw', null, 'e2'])
+    expect(insertPoint(a, [at(10), 'available', null, 'e1'])).toBe(false)
+    expect(a.points).toHaveLength(2)
+  })
+
+  it('has no current point before any state event', () => {
+    expect(currentPoint(newAgent('a1'))).toBeNull()
+  })
+
+  it('keeps answered calls ordered and replaces a call re-inserted with a new time', () => {
+    const a = newAgent('a1')
+    insertCall(a, [at(50), 'q1', 'k1'])
+    insertCall(a, [at(10), 'q2', 'k2'])
+    insertCall(a, [at(5), 'q1', 'k1'])
+    expect(a.calls).toEqual([
+      [at(5), 'q1', 'k1'],
+      [at(10), 'q2', 'k2'],
+    ])
+    expect(removeCall(a, 'k2')).toBe(true)
+    expect(removeCall(a, 'k2')).toBe(false)
+  })
+
+  it('uses explicit membership when known, else the queues learned from calls', () => {
+    const a = newAgent('a1')
+    a.learnedQueues = ['q1']
+    expect(membershipOf(a)).toEqual(['q1'])
+    a.membership = []
+    expect(membershipOf(a)).toEqual([])
+  })
+})
+
+describe('ACW periods', () => {
+  it('run from an acw point to the next point', () => {
+    expect(
+      acwPeriods(
+        agentWith(
+          [
+            [100, 'acw'],
+            [130, 'available'],
+          ],
+          [[0, 'q1']],
+        ),
+      ),
+    ).toEqual([[at(100), at(130), 'q1', 30_000]])
+  })
+
+  it('belong to the queue of the call answered just before', () => {
+    const a = agentWith(
+      [
+        [100, 'acw'],
+        [130, 'available'],
+        [300, 'acw'],
+        [360, 'available'],
+      ],
+      [
+        [0, 'q1'],
+        [200, 'q2'],
+      ],
+    )
+    expect(acwPeriods(a)).toEqual([
+      [at(100), at(130), 'q1', 30_000],
+      [at(300), at(360), 'q2', 60_000],
+    ])
+  })
+
+  it('have no queue when the agent answered nothing before', () => {
+    expect(
+      acwPeriods(
+        agentWith([
+          [100, 'acw'],
+          [130, 'available'],
+        ]),
+      ),
+    ).toEqual([[at(100), at(130), null, 30_000]])
+  })
+
+  it('are not counted while still open', () => {
+    expect(acwPeriods(agentWith([[100, 'acw']], [[0, 'q1']]))).toEqual([])
+  })
+
+  it('are cut short by a call the agent answers meanwhile', () => {
+    const a = agentWith(
+      [
+        [100, 'acw'],
+        [200, 'available'],
+      ],
+      [
+        [0, 'q1'],
+        [140, 'q2'],
+      ],
+    )
+    expect(acwPeriods(a)).toEqual([[at(100), at(140), 'q1', 40_000]])
+  })
+
+  it('are over when the agent answers a call, even before the next state point arrives', () => {
+    const a = agentWith(
+      [[100, 'acw']],
+      [
+        [0, 'q1'],
+        [140, 'q2'],
+      ],
+    )
+    expect(acwPeriods(a)).toEqual([[at(100), at(140), 'q1', 40_000]])
+  })
+
+  it('count a call answered at the same instant as the acw point as the call before', () => {
+    expect(
+      acwPeriods(
+        agentWith(
+          [
+            [100, 'acw'],
+            [130, 'available'],
+          ],
+          [[100, 'q2']],
+        ),
+      ),
+    ).toEqual([[at(100), at(130), 'q2', 30_000]])
+  })
+
+  it('skip a zero-length period', () => {
+    expect(
+      acwPeriods(
+        agentWith(
+          [
+            [100, 'acw'],
+            [100, 'available'],
+          ],
+          [[0, 'q1']],
+        ),
+      ),
+    ).toEqual([])
+  })
+
+  it('are not made by other states', () => {
+    expect(
+      acwPeriods(
+        agentWith(
+          [
+            [0, 'available'],
+            [100, 'paused', 'lunch'],
+            [200, 'offline'],
+          ],
+          [[0, 'q1']],
+        ),
+      ),
+    ).toEqual([])
+  })
+})
+
+describe('pruning an agent', () => {
+  it('keeps the newest point at the horizon, so the state at the horizon stays known', () => {
+    const a = agentWith([
+      [0, 'available'],
+      [100, 'paused', 'lunch'],
+      [5000, 'available'],
+    ])
+    expect(pruneAgent(a, at(1000))).toBe(true)
+    expect(a.points.map((p) => p[0])).toEqual([at(100), at(5000)])
+  })
+
+  it('keeps the call before the first retained point, which names the queue of its ACW', () => {
+    const a = agentWith(
+      [
+        [0, 'available'],
+        [100, 'acw'],
+        [5000, 'available'],
+      ],
+      [
+        [10, 'q1'],
+        [50, 'q2'],
+      ],
+    )
+    const before = acwPeriods(a)
+    pruneAgent(a, at(1000))
+    expect(a.calls.map((c) => c[1])).toEqual(['q2'])
+    expect(acwPeriods(a)).toEqual(before)
+  })
+
+  it('changes nothing when nothing is old enough', () => {
+    const a = agentWith([[100, 'available']], [[50, 'q1']])
+    expect(pruneAgent(a, at(0))).toBe(false)
+  })
+})
