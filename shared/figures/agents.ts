@@ -4,8 +4,8 @@ import type { AgentOwnState } from '../events.js'
 
 /** A state the agent set: [event time, state, pause reason, event id (orders equal times)]. */
 export type StatePoint = [ts: number, state: AgentOwnState, reason: string | null, id: string]
-/** A call the agent answered: [answered at, queue, call key]. */
-export type AnsweredCall = [answeredAt: number, queue: string, key: string]
+/** A call the agent answered: [answered at, queue, call key, ended at (null while talking)]. */
+export type AnsweredCall = [answeredAt: number, queue: string, key: string, endedAt: number | null]
 /** An ACW period whose time is counted: [start, end, queue of the call before it, ms]. */
 export type AcwPeriod = [start: number, end: number, queue: string | null, ms: number]
 
@@ -78,26 +78,49 @@ export function currentPoint(a: AgentRecord): StatePoint | null {
 }
 
 /**
- * ACW periods that are over: from each `acw` point to the next point, cut short by a call the
- * agent answers meanwhile. The period belongs to the queue of the call answered just before it.
+ * ACW time that is over: the agent's own state is `acw` from an `acw` point to the next point,
+ * except while it is on a call (then it is onCall). Each stretch belongs to the queue of the call
+ * answered just before it, and counts once it ends: at the next point, or when a call begins.
  */
 export function acwPeriods(a: AgentRecord): AcwPeriod[] {
   const out: AcwPeriod[] = []
   const { points, calls } = a
-  let c = 0 // index of the first call answered after the period's start
+  const queueBefore = (t: number) => {
+    let q: string | null = null
+    for (const c of calls) {
+      if (c[0] > t) break
+      q = c[1]
+    }
+    return q
+  }
+  const push = (from: number, to: number) => {
+    if (to > from) out.push([from, to, queueBefore(from), to - from])
+  }
   for (let i = 0; i < points.length; i++) {
     const p = points[i]!
     if (p[1] !== 'acw') continue
-    const start = p[0]
-    while (c < calls.length && calls[c]![0] <= start) c++
-    const before = c > 0 ? calls[c - 1]! : null
-    const nextCall = c < calls.length ? calls[c]![0] : Number.POSITIVE_INFINITY
-    // The newest point's period is over too once the agent answers a call after it.
-    const nextPoint = i + 1 < points.length ? points[i + 1]![0] : Number.POSITIVE_INFINITY
-    const end = Math.min(nextPoint, nextCall)
-    if (end !== Number.POSITIVE_INFINITY && end > start) out.push([start, end, before ? before[1] : null, end - start])
+    const end = i + 1 < points.length ? points[i + 1]![0] : Number.POSITIVE_INFINITY
+    let cur = p[0]
+    for (const c of calls) {
+      if (c[0] >= end) break
+      const callEnd = c[3] ?? Number.POSITIVE_INFINITY
+      if (callEnd <= cur) continue
+      push(cur, c[0])
+      cur = Math.max(cur, callEnd)
+      if (cur >= end) break
+    }
+    if (end !== Number.POSITIVE_INFINITY) push(cur, end)
   }
   return out
+}
+
+/** When the agent's own state last took effect: its newest point, or the end of a call after it. */
+export function ownStateSince(a: AgentRecord): number | null {
+  const p = currentPoint(a)
+  if (!p) return null
+  let since = p[0]
+  for (const c of a.calls) if (c[3] !== null && c[3] > since) since = c[3]
+  return since
 }
 
 export function membershipOf(a: AgentRecord): string[] {

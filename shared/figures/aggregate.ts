@@ -268,6 +268,7 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
     ringing: isRinging(r) ? r.ringAgent : null,
     answeredBy: r.agent,
     answeredAt: r.answeredAt,
+    endedAt: r.endedAt,
   }
   // The agent an event names learns the queue even when another ring or answer wins the record, so
   // which agents exist does not depend on arrival order.
@@ -303,7 +304,7 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
     touchAgentQueues(s, a)
   }
 
-  if (r.agent !== null && r.answeredAt !== null && (r.agent !== was.answeredBy || r.answeredAt !== was.answeredAt)) {
+  if (r.agent !== null && r.answeredAt !== null && (r.agent !== was.answeredBy || r.answeredAt !== was.answeredAt || r.endedAt !== was.endedAt)) {
     if (was.answeredBy !== null && was.answeredBy !== r.agent) {
       const old = s.agents.get(was.answeredBy)
       if (old && removeCall(old, key)) {
@@ -312,7 +313,7 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
       }
     }
     const a = ensureAgent(s, r.agent)
-    insertCall(a, [r.answeredAt, r.queue, key])
+    insertCall(a, [r.answeredAt, r.queue, key, r.endedAt])
     s.agents.touch(a.id)
     refreshAcw(s, a, defs)
     recordAnsweredVisit(s, r, defs)

@@ -1,7 +1,7 @@
 // figures(state, definitions, now): the figures of every queue and agent at one instant.
 // Pure: `now` is a parameter, so day boundaries and sliding windows are plain unit tests.
 import { definitionLabel, type Definition } from '../definitions.js'
-import { currentPoint, membershipOf, type AgentRecord } from './agents.js'
+import { currentPoint, membershipOf, ownStateSince, type AgentRecord } from './agents.js'
 import { type AggregateState, type Definitions, bucketKey, calendarOf } from './aggregate.js'
 import { type Counters, addCounters, emptyCounters } from './counters.js'
 import { computeRatios, publicCounters } from './ratios.js'
@@ -81,7 +81,7 @@ export function agentLive(s: AggregateState, a: AgentRecord): AgentLive {
   }
   const p = currentPoint(a)
   if (!p) return { state: 'offline', reason: null, since: null, callQueue: null, callId: null }
-  return { state: p[1], reason: p[2], since: p[0], callQueue: null, callId: null }
+  return { state: p[1], reason: p[2], since: ownStateSince(a), callQueue: null, callId: null }
 }
 
 function emptyAgentCounts(): AgentCounts {

@@ -12,6 +12,7 @@ import {
   membershipOf,
   newAgent,
   pruneAgent,
+  ownStateSince,
   removeCall,
 } from '../../../shared/figures/agents.js'
 import { at } from '../fixtures.js'
@@ -19,11 +20,14 @@ import { at } from '../fixtures.js'
 let n = 0
 function agentWith(
   points: Array<[sec: number, state: AgentOwnState, reason?: string]>,
-  calls: Array<[sec: number, queue: string]> = [],
+  /** [answered, queue, ended (default: at once; null: still talking)] */
+  calls: Array<[sec: number, queue: string, endSec?: number | null]> = [],
 ): AgentRecord {
   const a = newAgent('a1')
   for (const [sec, state, reason] of points) insertPoint(a, [at(sec), state, reason ?? null, `p${n++}`])
-  calls.forEach(([sec, queue], i) => insertCall(a, [at(sec), queue, `${queue}\u0000c${i}`]))
+  calls.forEach(([sec, queue, endSec], i) =>
+    insertCall(a, [at(sec), queue, `${queue}\u0000c${i}`, endSec === null ? null : at(endSec ?? sec)]),
+  )
   return a
 }
 
@@ -58,12 +62,12 @@ describe('the state timeline', () => {
 
   it('keeps answered calls ordered and replaces a call re-inserted with a new time', () => {
     const a = newAgent('a1')
-    insertCall(a, [at(50), 'q1', 'k1'])
-    insertCall(a, [at(10), 'q2', 'k2'])
-    insertCall(a, [at(5), 'q1', 'k1'])
+    insertCall(a, [at(50), 'q1', 'k1', null])
+    insertCall(a, [at(10), 'q2', 'k2', at(30)])
+    insertCall(a, [at(5), 'q1', 'k1', at(8)])
     expect(a.calls).toEqual([
-      [at(5), 'q1', 'k1'],
-      [at(10), 'q2', 'k2'],
+      [at(5), 'q1', 'k1', at(8)],
+      [at(10), 'q2', 'k2', at(30)],
     ])
     expect(removeCall(a, 'k2')).toBe(true)
     expect(removeCall(a, 'k2')).toBe(false)
@@ -135,10 +139,27 @@ describe('ACW periods', () => {
       ],
       [
         [0, 'q1'],
-        [140, 'q2'],
+        [140, 'q2', 200],
       ],
     )
     expect(acwPeriods(a)).toEqual([[at(100), at(140), 'q1', 40_000]])
+  })
+
+  it('resume after that call ends while the agent is still in acw, for the queue of that call', () => {
+    const a = agentWith(
+      [
+        [100, 'acw'],
+        [300, 'available'],
+      ],
+      [
+        [0, 'q1'],
+        [140, 'q2', 260],
+      ],
+    )
+    expect(acwPeriods(a)).toEqual([
+      [at(100), at(140), 'q1', 40_000],
+      [at(260), at(300), 'q2', 40_000],
+    ])
   })
 
   it('are over when the agent answers a call, even before the next state point arrives', () => {
@@ -146,7 +167,7 @@ describe('ACW periods', () => {
       [[100, 'acw']],
       [
         [0, 'q1'],
-        [140, 'q2'],
+        [140, 'q2', null],
       ],
     )
     expect(acwPeriods(a)).toEqual([[at(100), at(140), 'q1', 40_000]])
@@ -193,6 +214,20 @@ describe('ACW periods', () => {
         ),
       ),
     ).toEqual([])
+  })
+})
+
+describe('time in the own state', () => {
+  it('starts at the newest point', () => {
+    expect(ownStateSince(agentWith([[100, 'available']], [[0, 'q1', 50]]))).toBe(at(100))
+  })
+
+  it('starts again when a call after that point ends', () => {
+    expect(ownStateSince(agentWith([[100, 'available']], [[150, 'q1', 400]]))).toBe(at(400))
+  })
+
+  it('is unknown before any state event', () => {
+    expect(ownStateSince(agentWith([], [[150, 'q1', 400]]))).toBeNull()
   })
 })
 

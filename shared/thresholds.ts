@@ -1,0 +1,157 @@
+// Default amber/red thresholds of the board tiles: the one home of "when does a figure need
+// attention". Pure, so boards can later pass their own `Thresholds` in instead of the defaults.
+//
+// The defaults, and why:
+// - service level (today): amber below the queue's target, red more than 10 points below it:
+//   under target is a warning, well under is an incident.
+// - longest wait (now): amber from `slThresholdSec` (the waiting caller already misses service
+//   level), red from 3× it (60 s under 80/20).
+// - ASA: amber above half of `slThresholdSec`, red above `slThresholdSec` (the average answer
+//   is slower than the service-level promise).
+// - abandon rate: amber above 5 %, red above 10 % (common industry targets are 3–5 %).
+// - answer rate: amber below 90 %, red below 80 %.
+// - calls waiting: amber when more calls wait than agents are free for them (available or
+//   already ringing for one); red when no agent is logged in at all, when the longest wait is
+//   red, or when the backlog (waiting − free agents) reaches 3 or a quarter of the agents logged
+//   in, whichever is more. (A plain "waiting ≥ 2 × available" would turn red at the first
+//   waiting call whenever nobody is free, leaving amber unused in a busy centre.)
+// A null figure (a ratio with a zero denominator, shown "–") is never coloured. Percentages are
+// compared at the one decimal the board shows and durations in whole seconds, so a tile never
+// turns amber while showing exactly its target.
+import type { Definition } from './definitions.js'
+
+export type Level = 'normal' | 'amber' | 'red'
+
+export interface Thresholds {
+  /** points below `slTargetPct`: amber when SL < target − amber, red when SL < target − red */
+  serviceLevelBelowTarget: { amber: number; red: number }
+  /** multiples of `slThresholdSec`: amber when longest wait ≥ amber × threshold, red when ≥ red × threshold */
+  longestWaitFactor: { amber: number; red: number }
+  /** multiples of `slThresholdSec`: amber when ASA > amber × threshold, red when > red × threshold */
+  asaFactor: { amber: number; red: number }
+  /** percent: amber when abandon rate > amber, red when > red */
+  abandonRateAbovePct: { amber: number; red: number }
+  /** percent: amber when answer rate < amber, red when < red */
+  answerRateBelowPct: { amber: number; red: number }
+  /** red when waiting − free agents ≥ max(minimum, ceil(share × agents logged in)) */
+  waitingBacklogRed: { minimum: number; shareOfLoggedIn: number }
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  serviceLevelBelowTarget: { amber: 0, red: 10 },
+  longestWaitFactor: { amber: 1, red: 3 },
+  asaFactor: { amber: 0.5, red: 1 },
+  abandonRateAbovePct: { amber: 5, red: 10 },
+  answerRateBelowPct: { amber: 90, red: 80 },
+  waitingBacklogRed: { minimum: 3, shareOfLoggedIn: 0.25 },
+}
+
+type SlDefinition = Pick<Definition, 'slTargetPct' | 'slThresholdSec'>
+
+/** As shown on the board: percent to one decimal place. */
+function shownPct(v: number): number {
+  return Math.round(v * 10) / 10
+}
+
+/** As shown on the board: whole seconds. */
+function shownSec(v: number): number {
+  return Math.round(v)
+}
+
+export function serviceLevelLevel(slPct: number | null, def: SlDefinition, t: Thresholds = DEFAULT_THRESHOLDS): Level {
+  if (slPct === null) return 'normal'
+  const sl = shownPct(slPct)
+  if (sl < def.slTargetPct - t.serviceLevelBelowTarget.red) return 'red'
+  if (sl < def.slTargetPct - t.serviceLevelBelowTarget.amber) return 'amber'
+  return 'normal'
+}
+
+export function longestWaitLevel(longestWaitSec: number | null, def: SlDefinition, t: Thresholds = DEFAULT_THRESHOLDS): Level {
+  if (longestWaitSec === null) return 'normal'
+  const wait = Math.floor(longestWaitSec)
+  if (wait <= 0) return 'normal'
+  if (wait >= def.slThresholdSec * t.longestWaitFactor.red) return 'red'
+  if (wait >= def.slThresholdSec * t.longestWaitFactor.amber) return 'amber'
+  return 'normal'
+}
+
+export function asaLevel(asaSec: number | null, def: SlDefinition, t: Thresholds = DEFAULT_THRESHOLDS): Level {
+  if (asaSec === null) return 'normal'
+  const asa = shownSec(asaSec)
+  if (asa > def.slThresholdSec * t.asaFactor.red) return 'red'
+  if (asa > def.slThresholdSec * t.asaFactor.amber) return 'amber'
+  return 'normal'
+}
+
+export function abandonRateLevel(abandonRatePct: number | null, t: Thresholds = DEFAULT_THRESHOLDS): Level {
+  if (abandonRatePct === null) return 'normal'
+  const rate = shownPct(abandonRatePct)
+  if (rate > t.abandonRateAbovePct.red) return 'red'
+  if (rate > t.abandonRateAbovePct.amber) return 'amber'
+  return 'normal'
+}
+
+export function answerRateLevel(answerRatePct: number | null, t: Thresholds = DEFAULT_THRESHOLDS): Level {
+  if (answerRatePct === null) return 'normal'
+  const rate = shownPct(answerRatePct)
+  if (rate < t.answerRateBelowPct.red) return 'red'
+  if (rate < t.answerRateBelowPct.amber) return 'amber'
+  return 'normal'
+}
+
+export interface WaitingInput {
+  waiting: number
+  /** agents free for a waiting call: available, or ringing with one */
+  available: number
+  ringing: number
+  agentsLoggedIn: number
+  /** the longest wait's own level, so a long wait also marks the count */
+  longestWait: Level
+}
+
+export function waitingLevel(w: WaitingInput, t: Thresholds = DEFAULT_THRESHOLDS): Level {
+  if (w.waiting <= 0) return 'normal'
+  const backlog = w.waiting - (w.available + w.ringing)
+  const redBacklog = Math.max(t.waitingBacklogRed.minimum, Math.ceil(t.waitingBacklogRed.shareOfLoggedIn * w.agentsLoggedIn))
+  if (w.agentsLoggedIn === 0 || w.longestWait === 'red' || backlog >= redBacklog) return 'red'
+  if (backlog > 0) return 'amber'
+  return 'normal'
+}
+
+/** The level of every coloured tile of one queue. */
+export interface QueueLevels {
+  serviceLevel: Level
+  waiting: Level
+  longestWait: Level
+  asa: Level
+  answerRate: Level
+  abandonRate: Level
+}
+
+export interface QueueLevelInput {
+  definition: SlDefinition
+  serviceLevelPct: number | null
+  answerRatePct: number | null
+  abandonRatePct: number | null
+  asaSec: number | null
+  waiting: number
+  /** ticked by the client between updates */
+  longestWaitSec: number
+  agents: { available: number; ringing: number }
+  agentsLoggedIn: number
+}
+
+export function queueLevels(q: QueueLevelInput, t: Thresholds = DEFAULT_THRESHOLDS): QueueLevels {
+  const longestWait = longestWaitLevel(q.longestWaitSec, q.definition, t)
+  return {
+    serviceLevel: serviceLevelLevel(q.serviceLevelPct, q.definition, t),
+    waiting: waitingLevel(
+      { waiting: q.waiting, available: q.agents.available, ringing: q.agents.ringing, agentsLoggedIn: q.agentsLoggedIn, longestWait },
+      t,
+    ),
+    longestWait,
+    asa: asaLevel(q.asaSec, q.definition, t),
+    answerRate: answerRateLevel(q.answerRatePct, t),
+    abandonRate: abandonRateLevel(q.abandonRatePct, t),
+  }
+}
