@@ -1,0 +1,98 @@
+// The TV board in a real headless Chromium against a real server and Redis: it shows an event's
+// effect without a reload, ticks the longest wait, goes stale when the server goes away, and
+// resyncs from a fresh snapshot when it comes back.
+import type { FastifyInstance } from 'fastify'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { inject } from 'vitest'
+import { buildApp } from '../../server/app.js'
+import type { Config } from '../../server/config.js'
+import { TEST_KEY, testConfig } from '../integration/helpers.js'
+import { launchBrowser } from './browser.js'
+
+let config: Config
+let app: FastifyInstance
+let base: string
+let port: number
+let browser: Awaited<ReturnType<typeof launchBrowser>>
+
+async function start(): Promise<void> {
+  app = await buildApp({ config, redisUrl: inject('redisUrl'), logger: false })
+  base = await app.listen({ port, host: '127.0.0.1' })
+  port = Number(new URL(base).port)
+}
+
+beforeAll(async () => {
+  config = testConfig()
+  port = 0
+  await start()
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  await browser?.close()
+  await app?.close()
+})
+
+async function post(events: object[]): Promise<void> {
+  const res = await fetch(`${base}/api/v1/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify(events),
+  })
+  expect(res.status).toBe(200)
+}
+
+const figure = (page: Page, queue: string, testid: string) => page.locator(`[data-testid="queue-${queue}"] [data-testid="${testid}"]`)
+
+async function openBoard(lang: string): Promise<Page> {
+  const page = await browser.context.newPage()
+  await page.goto(`${base}/board?lang=${lang}`)
+  await page.locator('[data-testid="board"][data-state="live"]').waitFor({ timeout: 15_000 })
+  return page
+}
+
+describe('the TV board', () => {
+  it('shows a posted event within a fraction of a second, without reloading', async () => {
+    const page = await openBoard('en')
+    const t0 = Date.now()
+    await post([{ id: 'e2e-1', type: 'call.queued', ts: t0 - 30_000, callId: 'c1', queue: 'e2e-q' }])
+    await expect.poll(() => figure(page, 'e2e-q', 'waiting').textContent(), { timeout: 5_000, interval: 50 }).toBe('1')
+    // Not a performance assertion (npm run bench measures that): only that it is pushed.
+    expect(Date.now() - t0).toBeLessThan(3_000)
+    await post([{ id: 'e2e-2', type: 'call.answered', ts: Date.now(), callId: 'c1', queue: 'e2e-q', agent: 'zhang' }])
+    await expect.poll(() => figure(page, 'e2e-q', 'waiting').textContent(), { timeout: 5_000, interval: 50 }).toBe('0')
+    await expect.poll(() => figure(page, 'e2e-q', 'answered').textContent(), { timeout: 5_000, interval: 50 }).toBe('1')
+    await page.close()
+  })
+
+  it('ticks the longest wait every second between updates', async () => {
+    const page = await openBoard('en')
+    await post([{ id: 'e2e-3', type: 'call.queued', ts: Date.now() - 65_000, callId: 'c3', queue: 'e2e-tick' }])
+    const longest = figure(page, 'e2e-tick', 'longest-wait')
+    await expect.poll(() => longest.textContent(), { timeout: 5_000 }).toMatch(/^1:0\d$/)
+    const first = await longest.textContent()
+    await expect.poll(() => longest.textContent(), { timeout: 4_000 }).not.toBe(first)
+    await page.close()
+  })
+
+  it('speaks Chinese when asked', async () => {
+    const page = await openBoard('zh-CN')
+    await expect.poll(() => page.locator('[data-testid="board"]').textContent()).toContain('排队数')
+    await expect.poll(() => figure(page, 'e2e-q', 'sl-label').textContent()).toContain('秒内短放弃剔除')
+    await page.close()
+  })
+
+  it('goes stale with the age of its data when the server goes away, and resyncs when it is back', async () => {
+    const page = await openBoard('en')
+    await app.close()
+    await page.locator('[data-testid="board"][data-state="stale"]').waitFor({ timeout: 10_000 })
+    await expect.poll(() => page.locator('[data-testid="stale"]').textContent()).toMatch(/Stale/)
+    // Posted the moment the server is back, before the board has reconnected: the board must pick
+    // it up from the fresh snapshot it gets on reconnection.
+    await start()
+    await post([{ id: 'e2e-4', type: 'call.queued', ts: Date.now() - 1_000, callId: 'c4', queue: 'e2e-q' }])
+    await page.locator('[data-testid="board"][data-state="live"]').waitFor({ timeout: 20_000 })
+    await expect.poll(() => figure(page, 'e2e-q', 'waiting').textContent(), { timeout: 5_000 }).toBe('1')
+    await page.close()
+  })
+})
