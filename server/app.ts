@@ -33,8 +33,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     trustProxy: false,
     forceCloseConnections: true,
+    // Sources post every second; per-request lines would drown the log. See the onResponse hook.
+    disableRequestLogging: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.addHook('onResponse', async (req, reply) => {
+    // The path only: query strings may carry tokens.
+    const entry = { method: req.method, url: req.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }
+    if (reply.statusCode >= 400) req.log.info(entry, 'request refused')
+    else req.log.debug(entry, 'request')
+  })
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500
