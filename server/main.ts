@@ -58,12 +58,13 @@ async function main(): Promise<void> {
   if (config.demo) {
     // Loaded only for the demo: a production start never runs simulator code.
     const { startSimulator } = await import('./ingest/simulator/runner.js')
-    simulator = await startSimulator({
+    simulator = startSimulator({
       url: `http://127.0.0.1:${port}`,
       apiKey: app.apiKeys.mintInMemory('demo simulator', ['ingest', 'read']),
       timezone: config.timezone,
       log: app.log.child({ component: 'simulator' }),
-      warmUpMinutes: 60,
+      // A fresh store gets an hour of recent history so the board is not empty; a restart continues.
+      warmUpMinutes: (await app.eventLog.length()) === 0 ? 60 : 0,
     })
   }
 
