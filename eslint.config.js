@@ -26,10 +26,19 @@ export default tseslint.config(
     rules: {
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'shared/ is pure: pass now in.' },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'shared/ is pure: pass now in.',
+        },
         { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'shared/ is pure: pass now in.' },
-        { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'shared/ is pure: pass randomness in.' },
-        { selector: "MemberExpression[object.name='performance'][property.name='now']", message: 'shared/ is pure: pass now in.' },
+        {
+          selector: "MemberExpression[object.name='Math'][property.name='random']",
+          message: 'shared/ is pure: pass randomness in.',
+        },
+        {
+          selector: "MemberExpression[object.name='performance'][property.name='now']",
+          message: 'shared/ is pure: pass now in.',
+        },
       ],
     },
   },

@@ -40,7 +40,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onResponse', async (req, reply) => {
     // The path only: query strings may carry tokens.
-    const entry = { method: req.method, url: req.url.split('?')[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }
+    const entry = {
+      method: req.method,
+      url: req.url.split('?')[0],
+      statusCode: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    }
     if (reply.statusCode >= 400) req.log.info(entry, 'request refused')
     else req.log.debug(entry, 'request')
   })
@@ -48,20 +53,33 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({ statusCode: 413, error: 'Payload Too Large', message: `body larger than ${config.bodyLimitBytes} bytes` })
+      return reply
+        .code(413)
+        .send({ statusCode: 413, error: 'Payload Too Large', message: `body larger than ${config.bodyLimitBytes} bytes` })
     }
-    if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    if (
+      err instanceof SyntaxError ||
+      err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+    ) {
       return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `body is not valid JSON: ${err.message}` })
     }
     if (isUnavailable(err)) {
-      return reply.code(503).header('Retry-After', '1').send({ statusCode: 503, error: 'Service Unavailable', message: 'store unavailable, retry later' })
+      return reply
+        .code(503)
+        .header('Retry-After', '1')
+        .send({ statusCode: 503, error: 'Service Unavailable', message: 'store unavailable, retry later' })
     }
     if (status < 500) {
-      return reply.code(status).send({ statusCode: status, error: err.name === 'Error' ? 'Bad Request' : err.name, message: err.message })
+      return reply
+        .code(status)
+        .send({ statusCode: status, error: err.name === 'Error' ? 'Bad Request' : err.name, message: err.message })
     }
     req.log.error({ err }, 'request failed')
     // Never leak an internal message; the request id finds it in the log.
-    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: `internal error (request ${req.id})` })
+    return reply
+      .code(500)
+      .send({ statusCode: 500, error: 'Internal Server Error', message: `internal error (request ${req.id})` })
   })
 
   await app.register(swagger, {

@@ -31,7 +31,8 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
   const n = Number(raw)
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`)
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`)
   return n
 }
 
@@ -46,7 +47,9 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } = {}): Config {
   const timezone = env['WALLBOARD_TIMEZONE'] || env['TZ']?.replace(/^:/, '') || 'UTC'
   if (!isValidTimeZone(timezone)) {
-    throw new ConfigError(`${env['WALLBOARD_TIMEZONE'] ? 'WALLBOARD_TIMEZONE' : 'TZ'}: unknown IANA time zone ${JSON.stringify(timezone)}`)
+    throw new ConfigError(
+      `${env['WALLBOARD_TIMEZONE'] ? 'WALLBOARD_TIMEZONE' : 'TZ'}: unknown IANA time zone ${JSON.stringify(timezone)}`,
+    )
   }
   const redisUrl = env['REDIS_URL'] || null
   if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) {

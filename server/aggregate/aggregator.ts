@@ -95,7 +95,8 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     if (last === null) return
     const deadline = this.now() + timeoutMs
     while (comparePositions(this.savedPosition, last) < 0) {
-      if (this.now() > deadline) throw new Error(`aggregator did not reach ${last} within ${timeoutMs} ms (at ${this.savedPosition})`)
+      if (this.now() > deadline)
+        throw new Error(`aggregator did not reach ${last} within ${timeoutMs} ms (at ${this.savedPosition})`)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 50)
         this.once('applied', () => {

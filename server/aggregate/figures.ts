@@ -15,7 +15,9 @@ export interface FiguresServiceEvents {
 
 /** What changes with every tick by itself; clients derive it, so it does not make a queue "changed". */
 function stableKey(q: QueueFigures): string {
-  return JSON.stringify(q, (key, value: unknown) => (key === 'longestWaitSec' || key === 'to' || (key === 'from' && value !== q.windows.today?.from) ? undefined : value))
+  return JSON.stringify(q, (key, value: unknown) =>
+    key === 'longestWaitSec' || key === 'to' || (key === 'from' && value !== q.windows.today?.from) ? undefined : value,
+  )
 }
 
 export class FiguresService extends EventEmitter<FiguresServiceEvents> {
@@ -83,7 +85,9 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
 
   private tick(): void {
     const now = this.now()
-    const figures = computeFigures(this.aggregator.state, this.defs, now, { agentCounts: agentCountsByQueue(this.aggregator.state) })
+    const figures = computeFigures(this.aggregator.state, this.defs, now, {
+      agentCounts: agentCountsByQueue(this.aggregator.state),
+    })
     this.emitChanged(figures, now)
   }
 

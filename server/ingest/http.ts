@@ -68,7 +68,13 @@ const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
         tags: ['ingest'],
         security: [{ bearer: [] }],
         body: Type.Union([AnyEventSchema, Type.Array(AnyEventSchema)]),
-        response: { 200: IngestResultSchema, 400: Type.Union([IngestResultSchema, ErrorSchema]), ...authErrors, 413: ErrorSchema, 503: ErrorSchema },
+        response: {
+          200: IngestResultSchema,
+          400: Type.Union([IngestResultSchema, ErrorSchema]),
+          ...authErrors,
+          413: ErrorSchema,
+          503: ErrorSchema,
+        },
       },
       // The body schema documents the contract; the handler validates event by event, so that
       // one bad event does not reject its valid neighbours.
@@ -79,7 +85,9 @@ const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
       const items: NdjsonBody['items'] =
         body instanceof NdjsonBody ? body.items : Array.isArray(body) ? body.map((value) => ({ value })) : [{ value: body }]
       if (items.length === 0) {
-        return reply.code(400).send({ accepted: 0, duplicates: 0, rejected: [{ index: 0, id: null, error: 'the body holds no events' }] })
+        return reply
+          .code(400)
+          .send({ accepted: 0, duplicates: 0, rejected: [{ index: 0, id: null, error: 'the body holds no events' }] })
       }
       if (items.length > opts.maxBatchEvents) {
         return reply.code(413).send({
@@ -120,7 +128,11 @@ const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
           return reply
             .code(503)
             .header('Retry-After', '1')
-            .send({ statusCode: 503, error: 'Service Unavailable', message: 'event store unavailable; nothing was stored, retry later' })
+            .send({
+              statusCode: 503,
+              error: 'Service Unavailable',
+              message: 'event store unavailable; nothing was stored, retry later',
+            })
         }
         throw err
       }

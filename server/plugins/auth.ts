@@ -26,7 +26,8 @@ function deny(reply: FastifyReply, status: 401 | 403, message: string): FastifyR
 export default fp<AuthPluginOptions>(
   async (app, opts) => {
     const apiKeys = new ApiKeys(app.redis, app.keys)
-    if (opts.bootstrapKey) apiKeys.addInMemory(opts.bootstrapKey, { id: 'bootstrap', name: 'WALLBOARD_API_KEY', scopes: ['ingest', 'read'] })
+    if (opts.bootstrapKey)
+      apiKeys.addInMemory(opts.bootstrapKey, { id: 'bootstrap', name: 'WALLBOARD_API_KEY', scopes: ['ingest', 'read'] })
     app.decorate('apiKeys', apiKeys)
     app.decorateRequest('apiKey', null)
     app.decorate('requireKey', (scope: Scope) => async (req: FastifyRequest, reply: FastifyReply) => {

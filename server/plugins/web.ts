@@ -19,7 +19,10 @@ const web: FastifyPluginAsync<WebPluginOptions> = async (app, opts) => {
     index: false,
     wildcard: true,
     setHeaders(res, file) {
-      res.header('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache')
+      res.header(
+        'Cache-Control',
+        file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      )
     },
   })
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/board'))

@@ -5,7 +5,6 @@ import { DefinitionSchema, definitionFormulas, definitionLabel } from '../../sha
 import { AgentFiguresSchema, QueueFiguresSchema } from '../../shared/figures/schema.js'
 import { authErrors } from './schemas.js'
 
-
 const figures: FastifyPluginAsync = async (app) => {
   app.get(
     '/api/v1/metrics',
@@ -13,7 +12,8 @@ const figures: FastifyPluginAsync = async (app) => {
       preHandler: app.requireKey('read'),
       schema: {
         summary: 'Current figures of every queue',
-        description: 'Live state and window figures per queue, field names as in the metric definitions, each with its definition and label.',
+        description:
+          'Live state and window figures per queue, field names as in the metric definitions, each with its definition and label.',
         tags: ['figures'],
         security: [{ bearer: [] }],
         querystring: Type.Object(
@@ -47,7 +47,8 @@ const figures: FastifyPluginAsync = async (app) => {
       preHandler: app.requireKey('read'),
       schema: {
         summary: 'Every agent now',
-        description: 'State (onCall and ringing follow from call events), pause reason, since when, current call, and calls handled today.',
+        description:
+          'State (onCall and ringing follow from call events), pause reason, since when, current call, and calls handled today.',
         tags: ['figures'],
         security: [{ bearer: [] }],
         response: { 200: Type.Object({ asOf: Type.Number(), agents: Type.Array(AgentFiguresSchema) }), ...authErrors },
@@ -81,7 +82,11 @@ const figures: FastifyPluginAsync = async (app) => {
     },
     async () => {
       const def = app.definitions.centre
-      return { definitions: [{ ...def, label: definitionLabel(def), labelZh: definitionLabel(def, 'zh-CN'), formulas: definitionFormulas(def) }] }
+      return {
+        definitions: [
+          { ...def, label: definitionLabel(def), labelZh: definitionLabel(def, 'zh-CN'), formulas: definitionFormulas(def) },
+        ],
+      }
     },
   )
 }

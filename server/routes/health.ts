@@ -9,7 +9,13 @@ const MAX_READY_AGE_MS = 5_000
 const health: FastifyPluginAsync = async (app) => {
   app.get(
     '/healthz',
-    { schema: { summary: 'The process is up', tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    {
+      schema: {
+        summary: 'The process is up',
+        tags: ['operations'],
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   )
 
@@ -25,7 +31,13 @@ const health: FastifyPluginAsync = async (app) => {
   })
   app.get(
     '/readyz',
-    { schema: { summary: 'Redis reachable and aggregator caught up', tags: ['operations'], response: { 200: Readiness, 503: Readiness } } },
+    {
+      schema: {
+        summary: 'Redis reachable and aggregator caught up',
+        tags: ['operations'],
+        response: { 200: Readiness, 503: Readiness },
+      },
+    },
     async (_req, reply) => {
       const reasons: string[] = []
       let redis: 'ok' | 'unreachable' = 'ok'

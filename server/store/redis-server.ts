@@ -60,17 +60,28 @@ export async function startRedisServer(opts: LocalRedisOptions): Promise<LocalRe
   mkdirSync(opts.dir, { recursive: true })
   const port = opts.port ?? (await freePort())
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--protected-mode', 'yes',
-    '--dir', opts.dir,
-    '--appendonly', 'yes',
-    '--appendfsync', opts.appendfsync ?? 'everysec',
-    '--appenddirname', 'appendonly',
-    '--save', '',
-    '--daemonize', 'no',
-    '--maxmemory-policy', 'noeviction',
-    '--logfile', opts.logFile ?? path.join(opts.dir, 'redis.log'),
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--protected-mode',
+    'yes',
+    '--dir',
+    opts.dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    opts.appendfsync ?? 'everysec',
+    '--appenddirname',
+    'appendonly',
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--maxmemory-policy',
+    'noeviction',
+    '--logfile',
+    opts.logFile ?? path.join(opts.dir, 'redis.log'),
   ]
   const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
@@ -84,7 +95,13 @@ export async function startRedisServer(opts: LocalRedisOptions): Promise<LocalRe
           : err,
       ),
     )
-    void exited.then((code) => reject(new Error(`redis-server exited with code ${code} before it was ready. ${stderr.trim()} (see ${opts.logFile ?? path.join(opts.dir, 'redis.log')})`)))
+    void exited.then((code) =>
+      reject(
+        new Error(
+          `redis-server exited with code ${code} before it was ready. ${stderr.trim()} (see ${opts.logFile ?? path.join(opts.dir, 'redis.log')})`,
+        ),
+      ),
+    )
   })
   const deadline = Date.now() + 60_000 // a large AOF takes a while to load
   const ready = (async () => {

@@ -44,14 +44,25 @@ function trafficSource(tag: string) {
     const base = { id: `${RUN}-${tag}-${i}`, ts: Date.now(), callId, queue }
     const agent = `agent-${call % 400}`
     if (step === 0) return { ...base, type: 'call.queued' }
-    if (call % 10 === 0) return step === 1 ? { ...base, type: 'call.abandoned' } : { ...base, type: 'survey.response', csat: 4, nps: 9 }
+    if (call % 10 === 0)
+      return step === 1 ? { ...base, type: 'call.abandoned' } : { ...base, type: 'survey.response', csat: 4, nps: 9 }
     return step === 1 ? { ...base, type: 'call.answered', agent } : { ...base, type: 'call.ended', agent }
   }
 }
 
 async function startServer(redisUrl: string): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, REDIS_URL: redisUrl, WALLBOARD_DEMO: '0', WALLBOARD_API_KEY: KEY, PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', WALLBOARD_MAX_BATCH: '1000' },
+    env: {
+      ...process.env,
+      REDIS_URL: redisUrl,
+      WALLBOARD_DEMO: '0',
+      WALLBOARD_API_KEY: KEY,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'warn',
+      WALLBOARD_MAX_BATCH: '1000',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   let out = ''
@@ -107,7 +118,12 @@ async function ingest(base: string, batch: number, connections: number, tag: str
 async function latency(base: string) {
   const clients: Array<Socket<ServerToClientEvents, ClientToServerEvents>> = []
   const sentAt: number[] = []
-  const histogram = hdr.build({ useWebAssembly: false, lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 })
+  const histogram = hdr.build({
+    useWebAssembly: false,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+  })
   let seen = 0
   for (let c = 0; c < CLIENTS; c++) {
     const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(base, { transports: ['websocket'], forceNew: true })
@@ -124,7 +140,10 @@ async function latency(base: string) {
         }
       }
     }
-    s.on('snapshot', (snap: FiguresSnapshot) => (observed = (snap.queues.find((q) => q.id === probeQueue)?.live.waiting ?? 0) - 1))
+    s.on(
+      'snapshot',
+      (snap: FiguresSnapshot) => (observed = (snap.queues.find((q) => q.id === probeQueue)?.live.waiting ?? 0) - 1),
+    )
     s.on('update', (u: FiguresUpdate) => observe(u.queues.find((q) => q.id === probeQueue)))
     clients.push(s)
   }
@@ -137,7 +156,15 @@ async function latency(base: string) {
     duration: DURATION_SEC,
     overallRate: Math.max(1, Math.round(BACKGROUND_RATE / 10)),
     headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    requests: [{ method: 'POST', path: '/api/v1/events', setupRequest: ((next) => (req) => ({ ...req, body: JSON.stringify(Array.from({ length: 10 }, next)) }))(trafficSource('bg')) }],
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v1/events',
+        setupRequest: ((next) => (req) => ({ ...req, body: JSON.stringify(Array.from({ length: 10 }, next)) }))(
+          trafficSource('bg'),
+        ),
+      },
+    ],
   })
   const probes = PROBE_RATE * DURATION_SEC
   const start = performance.now()
@@ -150,7 +177,13 @@ async function latency(base: string) {
     void fetch(`${base}/api/v1/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id: `${RUN}-probe-${i}`, type: 'call.queued', ts: Date.now(), callId: `${RUN}-probe-${i}`, queue: probeQueue }),
+      body: JSON.stringify({
+        id: `${RUN}-probe-${i}`,
+        type: 'call.queued',
+        ts: Date.now(),
+        callId: `${RUN}-probe-${i}`,
+        queue: probeQueue,
+      }),
     })
   }
   await background
@@ -173,7 +206,9 @@ async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wallboard-bench-'))
   const redis = await startRedisServer({ dir })
   const server = await startServer(redis.url)
-  console.log(`wallboard bench · ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}) · Node ${process.version} · ${DURATION_SEC} s per phase`)
+  console.log(
+    `wallboard bench · ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}) · Node ${process.version} · ${DURATION_SEC} s per phase`,
+  )
   console.log('server, redis-server (AOF everysec) and load generator all on this machine\n')
   try {
     const single = await ingest(server.base, 1, 64, 'single')

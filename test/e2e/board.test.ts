@@ -42,7 +42,8 @@ async function post(events: object[]): Promise<void> {
   expect(res.status).toBe(200)
 }
 
-const figure = (page: Page, queue: string, testid: string) => page.locator(`[data-testid="queue-${queue}"] [data-testid="${testid}"]`)
+const figure = (page: Page, queue: string, testid: string) =>
+  page.locator(`[data-testid="queue-${queue}"] [data-testid="${testid}"]`)
 
 async function openBoard(lang: string): Promise<Page> {
   const page = await browser.context.newPage()

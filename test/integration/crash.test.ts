@@ -93,7 +93,8 @@ describe('a server killed with SIGKILL mid-ingest', () => {
         await new Promise((r) => setTimeout(r, 2))
         server.child.kill('SIGKILL')
         await inFlight
-        if (server.child.exitCode === null && server.child.signalCode === null) await new Promise((r) => server.child.once('exit', r))
+        if (server.child.exitCode === null && server.child.signalCode === null)
+          await new Promise((r) => server.child.once('exit', r))
         kills++
         server = await startServer(prefix)
         // The sender retries what was not acknowledged, with the same ids.
@@ -114,7 +115,8 @@ describe('a server killed with SIGKILL mid-ingest', () => {
 
     // Wait until the restarted aggregator has applied everything.
     const deadline = Date.now() + 30_000
-    while ((await fetch(`${server.base}/readyz`)).status !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+    while ((await fetch(`${server.base}/readyz`)).status !== 200 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200))
     const actual = await get<{ serverNow: number; queues: unknown[] }>(server.base, '/api/v1/metrics')
     const agents = await get<{ agents: unknown[] }>(server.base, '/api/v1/agents')
 

@@ -21,7 +21,13 @@ const post = (payload: unknown, headers: Record<string, string> = {}) =>
     payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
   })
 
-const queued = (id: string, callId: string, queue = 'sales', ts: number | string = now - 60_000) => ({ id, type: 'call.queued', ts, callId, queue })
+const queued = (id: string, callId: string, queue = 'sales', ts: number | string = now - 60_000) => ({
+  id,
+  type: 'call.queued',
+  ts,
+  callId,
+  queue,
+})
 
 async function figures(queue: string) {
   await app.aggregator.drain()
@@ -55,7 +61,12 @@ describe('POST /api/v1/events', () => {
   })
 
   it('accepts NDJSON and rejects only the line that is not JSON', async () => {
-    const lines = [JSON.stringify(queued('nd-1', 'c-n1', 'ndjson')), '{not json', '', JSON.stringify(queued('nd-2', 'c-n2', 'ndjson'))]
+    const lines = [
+      JSON.stringify(queued('nd-1', 'c-n1', 'ndjson')),
+      '{not json',
+      '',
+      JSON.stringify(queued('nd-2', 'c-n2', 'ndjson')),
+    ]
     const res = await post(lines.join('\n'), { 'content-type': 'application/x-ndjson' })
     expect(res.statusCode).toBe(200)
     const body = res.json()
@@ -138,7 +149,15 @@ describe('GET /api/v1/metrics', () => {
   it('returns every queue with its definition label, live state and both windows, named as in metrics.md', async () => {
     const base = now - 120_000
     const res = await post([
-      { id: 'm-a', type: 'agent.state', ts: base - 1000, agent: 'wang', state: 'available', queues: ['metrics'], name: 'Wang Fang' },
+      {
+        id: 'm-a',
+        type: 'agent.state',
+        ts: base - 1000,
+        agent: 'wang',
+        state: 'available',
+        queues: ['metrics'],
+        name: 'Wang Fang',
+      },
       { ...queued('m-1', 'c-m1', 'metrics', base) },
       { id: 'm-2', type: 'call.answered', ts: base + 12_000, callId: 'c-m1', queue: 'metrics', agent: 'wang' },
       { ...queued('m-3', 'c-m3', 'metrics', base + 1000) },
@@ -208,7 +227,9 @@ describe('operations', () => {
     const res = await app.inject('/docs/json')
     expect(res.statusCode).toBe(200)
     const doc = res.json()
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/events', '/api/v1/metrics', '/api/v1/agents', '/readyz']))
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/events', '/api/v1/metrics', '/api/v1/agents', '/readyz']),
+    )
   })
 
   it('exposes Prometheus metrics', async () => {

@@ -45,7 +45,12 @@ function next<E extends keyof ServerToClientEvents>(
 }
 
 const postEvents = (events: unknown[]) =>
-  app.inject({ method: 'POST', url: '/api/v1/events', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(events) })
+  app.inject({
+    method: 'POST',
+    url: '/api/v1/events',
+    headers: { ...auth, 'content-type': 'application/json' },
+    payload: JSON.stringify(events),
+  })
 
 describe('socket push', () => {
   it('sends a snapshot on connect, then an update within a fraction of a second of an event', async () => {

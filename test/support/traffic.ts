@@ -38,7 +38,16 @@ export function generateTraffic(opts: TrafficOptions): RawEvent[] {
     busyUntil: opts.startMs,
   }))
   for (const a of agents) {
-    events.push({ id: id('login'), type: 'agent.state', ts: opts.startMs - 60_000, agent: a.id, state: 'available', queues: a.queues, name: a.id.toUpperCase(), team: 'T1' })
+    events.push({
+      id: id('login'),
+      type: 'agent.state',
+      ts: opts.startMs - 60_000,
+      agent: a.id,
+      state: 'available',
+      queues: a.queues,
+      name: a.id.toUpperCase(),
+      team: 'T1',
+    })
   }
   let t = opts.startMs
   for (let c = 0; c < opts.calls; c++) {
@@ -53,16 +62,39 @@ export function generateTraffic(opts: TrafficOptions): RawEvent[] {
       events.push({ id: id('r'), type: 'call.ringing', ts: answerAt - 1_500, callId, queue, agent: agent.id })
       events.push({ id: id('a'), type: 'call.answered', ts: answerAt, callId, queue, agent: agent.id })
       const endAt = answerAt + 20_000 + Math.round(rnd() * 200_000)
-      events.push({ id: id('e'), type: 'call.ended', ts: endAt, callId, queue, agent: agent.id, by: rnd() < 0.5 ? 'agent' : 'caller' })
+      events.push({
+        id: id('e'),
+        type: 'call.ended',
+        ts: endAt,
+        callId,
+        queue,
+        agent: agent.id,
+        by: rnd() < 0.5 ? 'agent' : 'caller',
+      })
       const acwEnd = endAt + 5_000 + Math.round(rnd() * 30_000)
       events.push({ id: id('w'), type: 'agent.state', ts: endAt, agent: agent.id, state: 'acw' })
       events.push({ id: id('v'), type: 'agent.state', ts: acwEnd, agent: agent.id, state: 'available' })
       agent.busyUntil = acwEnd
-      if (rnd() < 0.3) events.push({ id: id('s'), type: 'survey.response', ts: acwEnd, callId, csat: 1 + Math.floor(rnd() * 5), nps: Math.floor(rnd() * 11) })
+      if (rnd() < 0.3)
+        events.push({
+          id: id('s'),
+          type: 'survey.response',
+          ts: acwEnd,
+          callId,
+          csat: 1 + Math.floor(rnd() * 5),
+          nps: Math.floor(rnd() * 11),
+        })
     } else if (rnd() < 0.85) {
       events.push({ id: id('x'), type: 'call.abandoned', ts: t + patienceMs, callId, queue })
     } else {
-      events.push({ id: id('o'), type: 'call.overflowed', ts: t + Math.min(patienceMs, 60_000), callId, queue, reason: 'timeout' })
+      events.push({
+        id: id('o'),
+        type: 'call.overflowed',
+        ts: t + Math.min(patienceMs, 60_000),
+        callId,
+        queue,
+        reason: 'timeout',
+      })
     }
   }
   return events.sort((a, b) => (a.ts as number) - (b.ts as number))
@@ -72,7 +104,13 @@ export function generateTraffic(opts: TrafficOptions): RawEvent[] {
  * A delivery order: neighbours within `shuffleMs` of event time swapped at random, and a
  * `lateShare` of events held back by up to `maxLateMs` of event time.
  */
-export function deliveryOrder(events: RawEvent[], seed: number, shuffleMs = 5_000, lateShare = 0.05, maxLateMs = 10 * 60_000): RawEvent[] {
+export function deliveryOrder(
+  events: RawEvent[],
+  seed: number,
+  shuffleMs = 5_000,
+  lateShare = 0.05,
+  maxLateMs = 10 * 60_000,
+): RawEvent[] {
   const rnd = prng(seed)
   const keyed = events.map((e) => {
     const ts = e.ts as number

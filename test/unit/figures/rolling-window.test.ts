@@ -21,10 +21,17 @@ describe('the rolling window', () => {
   it('equals the plain sum of its seconds for any window length, instant and arrival order', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ queuedAt: fc.integer({ min: 0, max: 7200_000 }), waitMs: fc.integer({ min: 0, max: 200_000 }), abandon: fc.boolean() }), {
-          minLength: 1,
-          maxLength: 60,
-        }),
+        fc.array(
+          fc.record({
+            queuedAt: fc.integer({ min: 0, max: 7200_000 }),
+            waitMs: fc.integer({ min: 0, max: 200_000 }),
+            abandon: fc.boolean(),
+          }),
+          {
+            minLength: 1,
+            maxLength: 60,
+          },
+        ),
         fc.integer({ min: 0, max: 8000_000 }),
         fc.constantFrom(5, 15, 30, 60),
         (calls, nowOffset, minutes) => {
@@ -36,7 +43,14 @@ describe('the rolling window', () => {
               { id: `q${i}`, type: 'call.queued', ts: BASE + c.queuedAt, callId: `c${i}`, queue: 'q' },
               c.abandon
                 ? { id: `o${i}`, type: 'call.abandoned', ts: BASE + c.queuedAt + c.waitMs, callId: `c${i}`, queue: 'q' }
-                : { id: `o${i}`, type: 'call.answered', ts: BASE + c.queuedAt + c.waitMs, callId: `c${i}`, queue: 'q', agent: 'a' },
+                : {
+                    id: `o${i}`,
+                    type: 'call.answered',
+                    ts: BASE + c.queuedAt + c.waitMs,
+                    callId: `c${i}`,
+                    queue: 'q',
+                    agent: 'a',
+                  },
             ]
             for (const r of raw.reverse()) {
               const v = validateEvent(r, Number.MAX_SAFE_INTEGER)
