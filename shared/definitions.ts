@@ -14,7 +14,11 @@ export const DefinitionSchema = Type.Object(
     slThresholdSec: Type.Integer({ minimum: 1, maximum: 3600, description: 'answered within this wait meets service level' }),
     slTargetPct: Type.Number({ minimum: 0, maximum: 100, description: 'service level target' }),
     slFormula: Type.Enum([...SL_FORMULAS], { description: 'how abandons enter service level' }),
-    shortAbandonSec: Type.Integer({ minimum: 0, maximum: 600, description: 'abandons with a shorter wait are ignored (0: none)' }),
+    shortAbandonSec: Type.Integer({
+      minimum: 0,
+      maximum: 600,
+      description: 'abandons with a shorter wait are ignored (0: none)',
+    }),
     overflowCounts: Type.Boolean({ description: 'overflowed calls stay in the service-level denominator' }),
     rollingMinutes: Type.Union([Type.Literal(5), Type.Literal(15), Type.Literal(30), Type.Literal(60)], {
       description: 'length of the rolling window in minutes',
@@ -109,6 +113,7 @@ export function definitionFormulas(def: Definition): Record<string, string> {
     dsatPct: `responses with csat ≤ ${def.csatLowBox} / responses with csat`,
     nps: '100 × (promoters 9–10 − detractors 0–6) / responses with nps',
     windows: `today: since ${String(def.dayStartHour).padStart(2, '0')}:00 ${def.timezone}; rolling: the last ${def.rollingMinutes} minutes, to the second`,
-    attribution: 'a call counts in the window of its outcome (answer, abandon, overflow); handled and talk at its end; ACW when it ends',
+    attribution:
+      'a call counts in the window of its outcome (answer, abandon, overflow); handled and talk at its end; ACW when it ends',
   }
 }

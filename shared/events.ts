@@ -76,7 +76,9 @@ export const EventSchemas = {
     agent,
     state: Type.Enum([...AGENT_STATES]),
     reason: Type.Optional(Text(64, 'pause reason: lunch, training, meeting, break, …')),
-    queues: Type.Optional(Type.Array(Id('queue id'), { maxItems: 500, description: 'queue membership; replaces the previous list' })),
+    queues: Type.Optional(
+      Type.Array(Id('queue id'), { maxItems: 500, description: 'queue membership; replaces the previous list' }),
+    ),
     name: Type.Optional(Text(200, 'display name')),
     team: Type.Optional(Text(128, 'team id')),
   }),
@@ -108,8 +110,7 @@ const validators = Object.fromEntries(EVENT_TYPES.map((t) => [t, Compile(EventSc
 
 export type Validation = { ok: true; event: WallboardEvent } | { ok: false; field: string; error: string }
 
-const ISO_WITH_OFFSET =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|([+-])(\d{2}):?(\d{2}))$/
+const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|([+-])(\d{2}):?(\d{2}))$/
 
 /** Parses an ISO-8601 time with an explicit offset (or Z) to epoch ms; null when it is not one. */
 export function parseIsoWithOffset(text: string): number | null {
@@ -177,8 +178,12 @@ function describe(error: TLocalizedValidationError): string {
 
 function fieldOf(error: TLocalizedValidationError): string {
   const path = error.instancePath.split('/').filter(Boolean)
-  if (error.keyword === 'required') path.push(...(error.params as { requiredProperties: string[] }).requiredProperties.slice(0, 1))
-  return path.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '')
+  if (error.keyword === 'required')
+    path.push(...(error.params as { requiredProperties: string[] }).requiredProperties.slice(0, 1))
+  return path
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+    .join('')
+    .replace(/^\./, '')
 }
 
 /**

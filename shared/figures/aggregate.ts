@@ -304,7 +304,11 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
     touchAgentQueues(s, a)
   }
 
-  if (r.agent !== null && r.answeredAt !== null && (r.agent !== was.answeredBy || r.answeredAt !== was.answeredAt || r.endedAt !== was.endedAt)) {
+  if (
+    r.agent !== null &&
+    r.answeredAt !== null &&
+    (r.agent !== was.answeredBy || r.answeredAt !== was.answeredAt || r.endedAt !== was.endedAt)
+  ) {
     if (was.answeredBy !== null && was.answeredBy !== r.agent) {
       const old = s.agents.get(was.answeredBy)
       if (old && removeCall(old, key)) {

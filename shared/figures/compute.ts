@@ -14,14 +14,24 @@ export function windowFigures(c: Counters, def: Definition, window: WindowName, 
 }
 
 /** Counters of the business day that contains `nowMs`, and when that day started. */
-export function todayCounters(s: AggregateState, queue: string, def: Definition, nowMs: number): { counters: Counters; from: number } {
+export function todayCounters(
+  s: AggregateState,
+  queue: string,
+  def: Definition,
+  nowMs: number,
+): { counters: Counters; from: number } {
   const cal = calendarOf(def)
   const date = cal.dateOf(nowMs)
   return { counters: s.buckets.get(bucketKey.queueDay(queue, date)) ?? emptyCounters(), from: cal.startOf(date) }
 }
 
 /** Counters of the last `rollingMinutes`, to the second: the whole seconds ending with the current one. */
-export function rollingCounters(s: AggregateState, queue: string, def: Definition, nowMs: number): { counters: Counters; from: number } {
+export function rollingCounters(
+  s: AggregateState,
+  queue: string,
+  def: Definition,
+  nowMs: number,
+): { counters: Counters; from: number } {
   const nowSec = Math.floor(nowMs / 1000)
   const firstSec = nowSec - def.rollingMinutes * 60 + 1
   const sum = emptyCounters()

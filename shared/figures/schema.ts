@@ -3,7 +3,8 @@
 import Type from 'typebox'
 import { DefinitionSchema } from '../definitions.js'
 
-const Pct = (description: string) => Type.Union([Type.Number(), Type.Null()], { description: `${description}; null when the denominator is 0` })
+const Pct = (description: string) =>
+  Type.Union([Type.Number(), Type.Null()], { description: `${description}; null when the denominator is 0` })
 const Sec = Pct
 const Count = (description: string) => Type.Integer({ description })
 
@@ -73,7 +74,9 @@ export const QueueFiguresSchema = Type.Object({
   live: Type.Object({
     waiting: Count('calls queued now'),
     longestWaitSec: Type.Integer({ description: 'wait so far of the oldest waiting call, at asOf' }),
-    oldestQueuedAt: Type.Union([Type.Number(), Type.Null()], { description: 'epoch ms the oldest waiting call entered; clients tick from it' }),
+    oldestQueuedAt: Type.Union([Type.Number(), Type.Null()], {
+      description: 'epoch ms the oldest waiting call entered; clients tick from it',
+    }),
     agents: AgentCountsSchema,
     agentsLoggedIn: Count('members not offline'),
   }),
