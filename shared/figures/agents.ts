@@ -57,12 +57,19 @@ export function insertPoint(a: AgentRecord, p: StatePoint): boolean {
   return true
 }
 
+/**
+ * More answered calls than any agent takes within the retained history (2 h); a bound so that a
+ * flood of synthetic traffic cannot make one agent's record grow without limit.
+ */
+export const MAX_AGENT_CALLS = 200
+
 export function insertCall(a: AgentRecord, c: AnsweredCall): void {
   const existing = a.calls.findIndex((x) => x[2] === c[2])
   if (existing >= 0) a.calls.splice(existing, 1)
   let i = a.calls.length
   while (i > 0 && (a.calls[i - 1]![0] > c[0] || (a.calls[i - 1]![0] === c[0] && a.calls[i - 1]![2] > c[2]))) i--
   a.calls.splice(i, 0, c)
+  if (a.calls.length > MAX_AGENT_CALLS) a.calls.splice(0, a.calls.length - MAX_AGENT_CALLS)
 }
 
 export function removeCall(a: AgentRecord, key: string): boolean {

@@ -8,6 +8,7 @@ import {
   acwPeriods,
   currentPoint,
   insertCall,
+  MAX_AGENT_CALLS,
   insertPoint,
   membershipOf,
   newAgent,
@@ -71,6 +72,13 @@ describe('the state timeline', () => {
     ])
     expect(removeCall(a, 'k2')).toBe(true)
     expect(removeCall(a, 'k2')).toBe(false)
+  })
+
+  it('keeps at most MAX_AGENT_CALLS answered calls, the newest', () => {
+    const a = newAgent('a1')
+    for (let i = 0; i < MAX_AGENT_CALLS + 50; i++) insertCall(a, [at(i), 'q1', `k${i}`, at(i)])
+    expect(a.calls).toHaveLength(MAX_AGENT_CALLS)
+    expect(a.calls[0]![2]).toBe('k50')
   })
 
   it('uses explicit membership when known, else the queues learned from calls', () => {
