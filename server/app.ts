@@ -3,7 +3,14 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify'
 import type { Definitions } from '../shared/figures/aggregate.js'
 import aggregate from './aggregate/plugin.js'
 import { defaultDefinitions } from './aggregate/definitions.js'
@@ -17,6 +24,27 @@ import push from './push/socket.js'
 import figures from './routes/figures.js'
 import health from './routes/health.js'
 import { isUnavailable } from './store/redis.js'
+
+/**
+ * Sources post every second: per-request lines at info would drown the log. Requests are logged at
+ * debug; refused ones at info, by path only (query strings may carry tokens).
+ */
+class QuietRequests extends LogController {
+  override incomingRequest(req: FastifyRequest): void {
+    req.log.debug({ method: req.method, url: req.url.split('?')[0] }, 'request')
+  }
+
+  override requestCompleted(err: Error | null | undefined, req: FastifyRequest, reply: FastifyReply): void {
+    const entry = {
+      method: req.method,
+      url: req.url.split('?')[0],
+      statusCode: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    }
+    if (err || reply.statusCode >= 400) req.log.info(entry, 'request refused')
+    else req.log.debug(entry, 'request completed')
+  }
+}
 
 export interface AppOptions {
   config: Config
@@ -33,22 +61,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     trustProxy: false,
     forceCloseConnections: true,
-    // Sources post every second; per-request lines would drown the log. See the onResponse hook.
-    disableRequestLogging: true,
+    logController: new QuietRequests(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
-
-  app.addHook('onResponse', async (req, reply) => {
-    // The path only: query strings may carry tokens.
-    const entry = {
-      method: req.method,
-      url: req.url.split('?')[0],
-      statusCode: reply.statusCode,
-      ms: Math.round(reply.elapsedTime),
-    }
-    if (reply.statusCode >= 400) req.log.info(entry, 'request refused')
-    else req.log.debug(entry, 'request')
-  })
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500
