@@ -9,6 +9,9 @@ import type { AgentFigures, FiguresSnapshot, QueueFigures } from '../../shared/f
 import type { FiguresUpdate } from '../../shared/socket.js'
 import type { Aggregator, AppliedBatch } from './aggregator.js'
 
+/** A full snapshot may be handed to several connections within this time, unless an event changed it. */
+const SNAPSHOT_REUSE_MS = 250
+
 export interface FiguresServiceEvents {
   update: [FiguresUpdate]
 }
@@ -26,7 +29,11 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
   private timer: NodeJS.Timeout | null = null
   private ticker: NodeJS.Timeout | null = null
   private lastEmitAt = 0
-  private readonly onApplied = (batch: AppliedBatch) => this.schedule(batch.queues)
+  private cachedSnapshot: FiguresSnapshot | null = null
+  private readonly onApplied = (batch: AppliedBatch) => {
+    this.cachedSnapshot = null
+    this.schedule(batch.queues)
+  }
 
   constructor(
     private readonly aggregator: Aggregator,
@@ -55,11 +62,16 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
 
   snapshot(queues?: Iterable<string>): FiguresSnapshot {
     const now = this.now()
-    return {
+    // After a server restart every board reconnects at once: they share one computation.
+    const cached = this.cachedSnapshot
+    if (queues === undefined && cached && now - cached.serverNow < SNAPSHOT_REUSE_MS) return cached
+    const snap = {
       asOf: this.aggregator.asOf ?? 0,
       serverNow: now,
       queues: computeFigures(this.aggregator.state, this.defs, now, queues ? { queues } : {}),
     }
+    if (queues === undefined) this.cachedSnapshot = snap
+    return snap
   }
 
   agents(): { asOf: number; agents: AgentFigures[] } {
