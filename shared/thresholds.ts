@@ -146,7 +146,13 @@ export function queueLevels(q: QueueLevelInput, t: Thresholds = DEFAULT_THRESHOL
   return {
     serviceLevel: serviceLevelLevel(q.serviceLevelPct, q.definition, t),
     waiting: waitingLevel(
-      { waiting: q.waiting, available: q.agents.available, ringing: q.agents.ringing, agentsLoggedIn: q.agentsLoggedIn, longestWait },
+      {
+        waiting: q.waiting,
+        available: q.agents.available,
+        ringing: q.agents.ringing,
+        agentsLoggedIn: q.agentsLoggedIn,
+        longestWait,
+      },
       t,
     ),
     longestWait,

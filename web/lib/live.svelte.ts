@@ -1,0 +1,239 @@
+// The socket-fed store every view reads: the figures (a full snapshot, then merged updates),
+// the connection, the server clock, and whether the data can still be called live.
+// Created once in main.ts and handed down by context.
+import type { Socket } from 'socket.io-client'
+import type { FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
+import {
+  type ClientToServerEvents,
+  type FiguresUpdate,
+  type Health,
+  type ServerToClientEvents,
+  STALE_AFTER_MS,
+} from '../../shared/socket.js'
+
+export type BoardSocket = Socket<ServerToClientEvents, ClientToServerEvents>
+
+/** `connecting`: no figures yet; `live`: figures are current; `stale`: figures are shown dimmed, with their age. */
+export type BoardState = 'connecting' | 'live' | 'stale'
+export type StaleReason = 'disconnected' | 'silent' | 'unhealthy' | 'behind'
+
+const TICK_MS = 1_000
+/** How long to wait for a `snapshot:get` answer before trying again. */
+const SNAPSHOT_TIMEOUT_MS = 5_000
+const RESYNC_RETRY_MS = 3_000
+/** Connected but silent this long (a half-open link the transport has not noticed): reconnect. */
+const SILENT_RECONNECT_MS = 3 * STALE_AFTER_MS
+/** Reconnecting after the server ended or refused the connection, which socket.io does not retry. */
+const RECONNECT_MIN_MS = 1_000
+const RECONNECT_MAX_MS = 5_000
+
+export class LiveBoard {
+  /** The figures, in the server's order; replaced whole, never mutated. */
+  queues = $state.raw<QueueFigures[]>([])
+  /** Epoch ms (server clock) up to which the server had applied the event log; null before any data. */
+  asOf = $state<number | null>(null)
+  health = $state.raw<Health | null>(null)
+  connected = $state(false)
+  hasData = $state(false)
+  /** Client clock, epoch ms, when the last message (snapshot, update or health) arrived. */
+  lastMessageAt = $state<number | null>(null)
+  /** serverNow − client clock, measured at each message: TVs' clocks are often wrong. */
+  clockOffsetMs = $state(0)
+  /** Client clock, epoch ms; ticks every second (on the second) and at every message. */
+  now = $state(Date.now())
+
+  /** The server's clock now, as well as this client can tell. */
+  readonly serverNow = $derived(this.now + this.clockOffsetMs)
+
+  /** How old the figures are: server time since `asOf`. */
+  readonly dataAgeMs = $derived(this.asOf === null ? null : Math.max(0, this.serverNow - this.asOf))
+
+  readonly silentMs = $derived(this.lastMessageAt === null ? null : Math.max(0, this.now - this.lastMessageAt))
+
+  readonly staleReason: StaleReason | null = $derived.by(() => {
+    if (!this.connected) return 'disconnected'
+    if (this.silentMs !== null && this.silentMs > STALE_AFTER_MS) return 'silent'
+    if (this.health !== null && !this.health.ok) return 'unhealthy'
+    if (this.dataAgeMs === null || this.dataAgeMs > STALE_AFTER_MS) return 'behind'
+    return null
+  })
+
+  readonly state: BoardState = $derived(!this.hasData ? 'connecting' : this.staleReason === null ? 'live' : 'stale')
+
+  /**
+   * The instant live figures are ticked to (longest wait): the server clock while the data is
+   * fresh, held at `asOf` + STALE_AFTER_MS once it is not, so a stale board does not invent waits.
+   */
+  readonly figuresNow = $derived(this.asOf === null ? this.serverNow : Math.min(this.serverNow, this.asOf + STALE_AFTER_MS))
+
+  private readonly socket: BoardSocket
+  /** `asOf` of the figures themselves (snapshot, update), which health does not move. */
+  private figuresAsOf: number | null = null
+  private tickTimer: ReturnType<typeof setTimeout> | null = null
+  private resyncing = false
+  private resyncRetry: ReturnType<typeof setTimeout> | null = null
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null
+  private reconnectAttempts = 0
+
+  constructor(socket: BoardSocket) {
+    this.socket = socket
+  }
+
+  /** Subscribes to the socket and the page, and starts the clock. Call once. */
+  start(): void {
+    const s = this.socket
+    s.on('connect', this.onConnect)
+    s.on('disconnect', this.onDisconnect)
+    s.on('connect_error', this.onConnectError)
+    s.on('snapshot', this.onSnapshot)
+    s.on('update', this.onUpdate)
+    s.on('health', this.onHealth)
+    document.addEventListener('visibilitychange', this.onVisibilityChange)
+    this.tick()
+    if (!s.connected) s.connect()
+  }
+
+  private readonly tick = (): void => {
+    this.now = Date.now()
+    this.watchdog()
+    // Align to the next whole second so the clock and every ticking wait change together.
+    this.tickTimer = setTimeout(this.tick, TICK_MS - (this.now % TICK_MS) + 5)
+  }
+
+  private watchdog(): void {
+    if (this.connected && this.silentMs !== null && this.silentMs > SILENT_RECONNECT_MS) {
+      this.lastMessageAt = this.now
+      this.socket.disconnect()
+      this.socket.connect()
+    }
+  }
+
+  private heard(serverNow: number): void {
+    const now = Date.now()
+    this.now = now
+    this.lastMessageAt = now
+    this.clockOffsetMs = serverNow - now
+  }
+
+  private readonly onConnect = (): void => {
+    this.connected = true
+    this.reconnectAttempts = 0
+    // The silence clock restarts with the connection; the server sends a snapshot right away.
+    this.lastMessageAt = Date.now()
+  }
+
+  private readonly onDisconnect = (): void => {
+    this.connected = false
+    // socket.io retries by itself, except when the server closed the socket (a restart).
+    if (!this.socket.active) this.scheduleReconnect()
+  }
+
+  private readonly onConnectError = (): void => {
+    // A refusal by the server (its middleware) also ends socket.io's own retries.
+    if (!this.socket.active) this.scheduleReconnect()
+  }
+
+  /** A TV nobody touches must come back whatever ended the connection: retry, 1 s … 5 s apart. */
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer !== null) return
+    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.reconnectAttempts) * (0.75 + Math.random() * 0.5)
+    this.reconnectAttempts++
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null
+      if (!this.socket.connected) this.socket.connect()
+    }, delay)
+  }
+
+  private readonly onSnapshot = (snapshot: FiguresSnapshot): void => {
+    this.heard(snapshot.serverNow)
+    this.applySnapshot(snapshot)
+  }
+
+  private applySnapshot(snapshot: FiguresSnapshot): void {
+    this.queues = snapshot.queues
+    this.asOf = this.figuresAsOf = snapshot.asOf > 0 ? snapshot.asOf : null
+    this.hasData = true
+  }
+
+  private readonly onUpdate = (update: FiguresUpdate): void => {
+    this.heard(update.serverNow)
+    if (!this.hasData || (this.figuresAsOf !== null && update.asOf < this.figuresAsOf)) {
+      // Time went backwards (another server process, a restore): only a full snapshot is safe.
+      this.resync()
+      return
+    }
+    if (update.asOf > 0) {
+      this.figuresAsOf = update.asOf
+      if (this.asOf === null || update.asOf > this.asOf) this.asOf = update.asOf
+    }
+    this.queues = mergeQueues(this.queues, update.queues)
+  }
+
+  private readonly onHealth = (health: Health): void => {
+    this.heard(health.serverNow)
+    this.health = health
+    // A quiet centre still moves asOf forward: the figures are current up to it.
+    if (this.hasData && health.asOf !== null && health.asOf > 0 && (this.asOf === null || health.asOf > this.asOf))
+      this.asOf = health.asOf
+  }
+
+  private readonly onVisibilityChange = (): void => {
+    if (document.visibilityState !== 'visible') return
+    // Visible again after being hidden: timers were throttled meanwhile, and updates may have
+    // been missed. Catch the clock up and take a fresh snapshot.
+    this.now = Date.now()
+    this.resync()
+  }
+
+  /** Asks the server for a fresh full snapshot; retried until one arrives while connected. */
+  resync(): void {
+    if (this.resyncing || !this.socket.connected) return
+    this.resyncing = true
+    if (this.resyncRetry !== null) clearTimeout(this.resyncRetry)
+    this.resyncRetry = null
+    this.socket
+      .timeout(SNAPSHOT_TIMEOUT_MS)
+      .emitWithAck('snapshot:get')
+      .then((result) => {
+        if (!result.ok) throw new Error(result.error)
+        this.heard(result.data.serverNow)
+        this.applySnapshot(result.data)
+      })
+      .catch(() => {
+        // A reconnection brings its own snapshot; otherwise try again shortly.
+        this.resyncRetry = setTimeout(() => {
+          this.resyncRetry = null
+          this.resync()
+        }, RESYNC_RETRY_MS)
+      })
+      .finally(() => {
+        this.resyncing = false
+      })
+  }
+
+  /** Stops timers and listeners (tests, hot reload). */
+  stop(): void {
+    const s = this.socket
+    s.off('connect', this.onConnect)
+    s.off('disconnect', this.onDisconnect)
+    s.off('connect_error', this.onConnectError)
+    s.off('snapshot', this.onSnapshot)
+    s.off('update', this.onUpdate)
+    s.off('health', this.onHealth)
+    document.removeEventListener('visibilitychange', this.onVisibilityChange)
+    for (const t of [this.tickTimer, this.resyncRetry, this.reconnectTimer]) if (t !== null) clearTimeout(t)
+  }
+}
+
+/** The queues of an update replace theirs; queues new to this board join at the end. */
+export function mergeQueues(current: QueueFigures[], changed: QueueFigures[]): QueueFigures[] {
+  if (changed.length === 0) return current
+  const byId = new Map(changed.map((q) => [q.id, q]))
+  const merged = current.map((q) => {
+    const next = byId.get(q.id)
+    if (!next) return q
+    byId.delete(q.id)
+    return next
+  })
+  return merged.concat([...byId.values()])
+}
