@@ -18,7 +18,8 @@ export interface Health {
 
 /** Changed queues only; a client keeps the others from its snapshot. */
 export interface FiguresUpdate {
-  asOf: number
+  /** as in the snapshot: null before the first catch-up */
+  asOf: number | null
   serverNow: number
   queues: QueueFigures[]
 }

@@ -66,16 +66,17 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     const cached = this.cachedSnapshot
     if (queues === undefined && cached && now - cached.serverNow < SNAPSHOT_REUSE_MS) return cached
     const snap = {
-      asOf: this.aggregator.asOf ?? 0,
+      asOf: this.aggregator.asOf,
       serverNow: now,
+      timezone: this.defs.centre.timezone,
       queues: computeFigures(this.aggregator.state, this.defs, now, queues ? { queues } : {}),
     }
     if (queues === undefined) this.cachedSnapshot = snap
     return snap
   }
 
-  agents(): { asOf: number; agents: AgentFigures[] } {
-    return { asOf: this.aggregator.asOf ?? 0, agents: computeAgentFigures(this.aggregator.state, this.defs, this.now()) }
+  agents(): { asOf: number | null; agents: AgentFigures[] } {
+    return { asOf: this.aggregator.asOf, agents: computeAgentFigures(this.aggregator.state, this.defs, this.now()) }
   }
 
   private schedule(queues: Set<string>): void {
@@ -113,6 +114,6 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     }
     if (changed.length === 0) return
     this.lastEmitAt = now
-    this.emit('update', { asOf: this.aggregator.asOf ?? 0, serverNow: now, queues: changed })
+    this.emit('update', { asOf: this.aggregator.asOf, serverNow: now, queues: changed })
   }
 }

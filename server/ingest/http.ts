@@ -125,14 +125,11 @@ const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
       } catch (err) {
         if (isUnavailable(err)) {
           req.log.warn({ err: (err as Error).message }, 'event store unavailable; ingest refused')
-          return reply
-            .code(503)
-            .header('Retry-After', '1')
-            .send({
-              statusCode: 503,
-              error: 'Service Unavailable',
-              message: 'event store unavailable; nothing was stored, retry later',
-            })
+          return reply.code(503).header('Retry-After', '1').send({
+            statusCode: 503,
+            error: 'Service Unavailable',
+            message: 'event store unavailable; nothing was stored, retry later',
+          })
         }
         throw err
       }

@@ -1,8 +1,9 @@
 // Read API for integrators: the current figures, agents and definitions (bearer key, `read` scope).
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
-import { DefinitionSchema, definitionFormulas, definitionLabel } from '../../shared/definitions.js'
-import { AgentFiguresSchema, QueueFiguresSchema } from '../../shared/figures/schema.js'
+import { definitionFormulas, definitionLabel } from '../../shared/definition-text.js'
+import { DefinitionSchema } from '../../shared/definitions.js'
+import { AgentFiguresSchema, FiguresSnapshotSchema } from '../../shared/figures/schema.js'
 import { authErrors } from './schemas.js'
 
 const figures: FastifyPluginAsync = async (app) => {
@@ -24,11 +25,7 @@ const figures: FastifyPluginAsync = async (app) => {
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({
-            asOf: Type.Number({ description: 'epoch ms up to which the event log is applied' }),
-            serverNow: Type.Number(),
-            queues: Type.Array(QueueFiguresSchema),
-          }),
+          200: FiguresSnapshotSchema,
           ...authErrors,
         },
       },
@@ -51,7 +48,10 @@ const figures: FastifyPluginAsync = async (app) => {
           'State (onCall and ringing follow from call events), pause reason, since when, current call, and calls handled today.',
         tags: ['figures'],
         security: [{ bearer: [] }],
-        response: { 200: Type.Object({ asOf: Type.Number(), agents: Type.Array(AgentFiguresSchema) }), ...authErrors },
+        response: {
+          200: Type.Object({ asOf: Type.Union([Type.Number(), Type.Null()]), agents: Type.Array(AgentFiguresSchema) }),
+          ...authErrors,
+        },
       },
     },
     async () => app.figures.agents(),

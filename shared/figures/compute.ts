@@ -1,6 +1,7 @@
 // figures(state, definitions, now): the figures of every queue and agent at one instant.
 // Pure: `now` is a parameter, so day boundaries and sliding windows are plain unit tests.
-import { definitionLabel, type Definition } from '../definitions.js'
+import { definitionLabel } from '../definition-text.js'
+import type { Definition } from '../definitions.js'
 import { currentPoint, membershipOf, ownStateSince, type AgentRecord } from './agents.js'
 import { type AggregateState, type Definitions, bucketKey, calendarOf } from './aggregate.js'
 import { type Counters, addCounters, emptyCounters } from './counters.js'

@@ -103,8 +103,11 @@ export const AgentFiguresSchema = Type.Object({
 export type AgentFigures = Type.Static<typeof AgentFiguresSchema>
 
 export const FiguresSnapshotSchema = Type.Object({
-  asOf: Type.Number({ description: 'epoch ms up to which the event log has been applied' }),
+  asOf: Type.Union([Type.Number(), Type.Null()], {
+    description: 'epoch ms up to which the event log has been applied; null before the first catch-up',
+  }),
   serverNow: Type.Number({ description: 'server clock when this was computed, epoch ms' }),
+  timezone: Type.String({ description: "the centre's IANA time zone (the business day, the board clock)" }),
   queues: Type.Array(QueueFiguresSchema),
 })
 export type FiguresSnapshot = Type.Static<typeof FiguresSnapshotSchema>

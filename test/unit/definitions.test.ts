@@ -2,14 +2,8 @@
 // level, and the formulas in words.
 import { Compile } from 'typebox/compile'
 import { describe, expect, it } from 'vitest'
-import {
-  DEFAULT_DEFINITION,
-  type Definition,
-  DefinitionSchema,
-  defaultDefinition,
-  definitionFormulas,
-  definitionLabel,
-} from '../../shared/definitions.js'
+import { definitionFormulas, definitionLabel } from '../../shared/definition-text.js'
+import { DEFAULT_DEFINITION, type Definition, DefinitionSchema, defaultDefinition } from '../../shared/definitions.js'
 
 const def = (overrides: Partial<Definition> = {}): Definition => ({ ...defaultDefinition('Asia/Shanghai'), ...overrides })
 const schema = Compile(DefinitionSchema)

@@ -1,7 +1,7 @@
 // How every figure is written on screen (metrics.md): percentages to one decimal place,
 // durations as m:ss, counts with the language's grouping, and "–" for a figure that does not
 // exist (a ratio with a zero denominator): never 0 % or 100 %.
-import type { Lang } from '../../shared/definitions.js'
+import type { Lang } from '../../shared/definition-text.js'
 import type { Translate } from './i18n.js'
 
 export const NONE = '–'

@@ -1,6 +1,6 @@
 // The board's language and its strings: `?lang=en|zh-CN` in the URL, else the browser's
 // language (zh… → 简体中文), else English. Every UI string lives in web/i18n/*.json.
-import type { Lang } from '../../shared/definitions.js'
+import type { Lang } from '../../shared/definition-text.js'
 import en from '../i18n/en.json'
 import zhCN from '../i18n/zh-CN.json'
 

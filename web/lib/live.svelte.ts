@@ -32,6 +32,8 @@ export class LiveBoard {
   queues = $state.raw<QueueFigures[]>([])
   /** Epoch ms (server clock) up to which the server had applied the event log; null before any data. */
   asOf = $state<number | null>(null)
+  /** The centre's time zone, for the clock; the browser's own until the first snapshot. */
+  timeZone = $state<string | undefined>(undefined)
   health = $state.raw<Health | null>(null)
   connected = $state(false)
   hasData = $state(false)
@@ -151,18 +153,19 @@ export class LiveBoard {
 
   private applySnapshot(snapshot: FiguresSnapshot): void {
     this.queues = snapshot.queues
-    this.asOf = this.figuresAsOf = snapshot.asOf > 0 ? snapshot.asOf : null
+    this.timeZone = snapshot.timezone
+    this.asOf = this.figuresAsOf = snapshot.asOf
     this.hasData = true
   }
 
   private readonly onUpdate = (update: FiguresUpdate): void => {
     this.heard(update.serverNow)
-    if (!this.hasData || (this.figuresAsOf !== null && update.asOf < this.figuresAsOf)) {
+    if (!this.hasData || (this.figuresAsOf !== null && (update.asOf === null || update.asOf < this.figuresAsOf))) {
       // Time went backwards (another server process, a restore): only a full snapshot is safe.
       this.resync()
       return
     }
-    if (update.asOf > 0) {
+    if (update.asOf !== null) {
       this.figuresAsOf = update.asOf
       if (this.asOf === null || update.asOf > this.asOf) this.asOf = update.asOf
     }
@@ -173,8 +176,7 @@ export class LiveBoard {
     this.heard(health.serverNow)
     this.health = health
     // A quiet centre still moves asOf forward: the figures are current up to it.
-    if (this.hasData && health.asOf !== null && health.asOf > 0 && (this.asOf === null || health.asOf > this.asOf))
-      this.asOf = health.asOf
+    if (this.hasData && health.asOf !== null && (this.asOf === null || health.asOf > this.asOf)) this.asOf = health.asOf
   }
 
   private readonly onVisibilityChange = (): void => {
