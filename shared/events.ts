@@ -32,7 +32,9 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60_000
 /** Epoch values below this are almost certainly seconds sent where milliseconds are expected. */
 const EPOCH_MS_FLOOR = Date.UTC(2000, 0, 1)
 
-const Id = (description: string) => Type.String({ minLength: 1, maxLength: 128, description })
+/** Ids name rooms, keys and log lines: printable, no control characters. */
+const Id = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001F\\u007F]+$', description })
 const Text = (maxLength: number, description: string) => Type.String({ maxLength, description })
 const Ts = Type.Union([Type.String({ maxLength: 40 }), Type.Number()], {
   description: 'event time at the source: ISO-8601 with offset, or epoch milliseconds',
@@ -171,6 +173,8 @@ function describe(error: TLocalizedValidationError): string {
       return `longer than ${(error.params as { limit: number }).limit} characters`
     case 'type':
       return `expected ${(error.params as { type: string }).type}`
+    case 'pattern':
+      return 'must not contain control characters'
     default:
       return error.message
   }

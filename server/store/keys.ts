@@ -2,8 +2,10 @@
 // All keys of one centre share the hash tag `{c}`, so that the ingest script and the aggregator's
 // transaction touch a single slot on Redis Cluster.
 
-export const STATE_TABLES = ['calls', 'agents', 'queues', 'buckets', 'answered', 'pendingSurveys'] as const
-export type StateTable = (typeof STATE_TABLES)[number]
+import { SAVED_TABLES, type SavedTable } from '../../shared/figures/aggregate.js'
+
+export const STATE_TABLES = SAVED_TABLES
+export type StateTable = SavedTable
 
 export interface Keys {
   /** stream: the append-only event log; one entry per accepted event, field `e` = event JSON */

@@ -2,7 +2,7 @@
 // log position they include, in one MULTI/EXEC. After a crash the saved rows and the position
 // always agree, so re-reading the log from that position applies every event exactly once.
 import type { Redis } from 'ioredis'
-import type { AggregateState } from '../../shared/figures/aggregate.js'
+import { type AggregateState, SAVED_APART } from '../../shared/figures/aggregate.js'
 import type { Table } from '../../shared/figures/table.js'
 import { type Keys, STATE_TABLES, type StateTable } from './keys.js'
 
@@ -69,8 +69,12 @@ export class StateStore {
       const key = this.keys.state[name]
       const set: string[] = []
       const del: string[] = []
+      // Fields of a row that another table saves are left out of the row.
+      const apart = SAVED_APART[name]
       for (const [field, value] of rows) {
         if (value === undefined) del.push(field)
+        else if (apart)
+          set.push(field, JSON.stringify(Object.fromEntries(Object.entries(value as object).filter(([k]) => !apart.includes(k)))))
         else set.push(field, JSON.stringify(value))
       }
       if (set.length) tx.hset(key, ...set)

@@ -22,6 +22,7 @@ export interface AgentRecord {
   membershipTs: number
   /** queues the agent took or was offered calls in; used while no explicit membership is known */
   learnedQueues: string[]
+  /** saved one row per call (the `agentCalls` table), not inside the agent's row: see aggregate.ts */
   calls: AnsweredCall[]
   /** ACW periods currently counted in the buckets, so a late event can take them back exactly */
   acw: AcwPeriod[]
@@ -63,13 +64,14 @@ export function insertPoint(a: AgentRecord, p: StatePoint): boolean {
  */
 export const MAX_AGENT_CALLS = 200
 
-export function insertCall(a: AgentRecord, c: AnsweredCall): void {
+/** Inserts (or moves) an answered call in time order; returns the oldest calls dropped by the bound. */
+export function insertCall(a: AgentRecord, c: AnsweredCall): AnsweredCall[] {
   const existing = a.calls.findIndex((x) => x[2] === c[2])
   if (existing >= 0) a.calls.splice(existing, 1)
   let i = a.calls.length
   while (i > 0 && (a.calls[i - 1]![0] > c[0] || (a.calls[i - 1]![0] === c[0] && a.calls[i - 1]![2] > c[2]))) i--
   a.calls.splice(i, 0, c)
-  if (a.calls.length > MAX_AGENT_CALLS) a.calls.splice(0, a.calls.length - MAX_AGENT_CALLS)
+  return a.calls.length > MAX_AGENT_CALLS ? a.calls.splice(0, a.calls.length - MAX_AGENT_CALLS) : []
 }
 
 export function removeCall(a: AgentRecord, key: string): boolean {

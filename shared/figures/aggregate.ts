@@ -8,6 +8,7 @@ import type { CallEvent, EventOf, WallboardEvent } from '../events.js'
 import {
   type AcwPeriod,
   type AgentRecord,
+  type AnsweredCall,
   acwPeriods,
   insertCall,
   insertPoint,
@@ -32,6 +33,25 @@ import {
 } from './calls.js'
 import { type Counters, type Delta, addCounters, applyDelta, emptyCounters, isEmpty } from './counters.js'
 import { Table } from './table.js'
+
+export type AgentCallRow = [answeredAt: number, queue: string, endedAt: number | null]
+
+/** The tables that make up the saved state; everything else in AggregateState is rebuilt by reindex(). */
+export const SAVED_TABLES = ['calls', 'agents', 'queues', 'buckets', 'answered', 'pendingSurveys', 'agentCalls'] as const
+export type SavedTable = (typeof SAVED_TABLES)[number]
+
+/** Fields of a table's rows that are saved in another table and must be left out of the row. */
+export const SAVED_APART: Partial<Record<SavedTable, readonly string[]>> = { agents: ['calls'] }
+
+const agentCallKey = (agent: string, key: string) => `${agent}\u0000${key}`
+
+function saveCall(s: AggregateState, agent: string, c: AnsweredCall): void {
+  s.agentCalls.set(agentCallKey(agent, c[2]), [c[0], c[1], c[3]])
+}
+
+function forgetCalls(s: AggregateState, agent: string, calls: AnsweredCall[]): void {
+  for (const c of calls) s.agentCalls.delete(agentCallKey(agent, c[2]))
+}
 
 export interface QueueRecord {
   id: string
@@ -77,6 +97,12 @@ export interface AggregateState {
   buckets: Table<Counters>
   answered: Table<AnsweredVisit>
   pendingSurveys: Table<PendingSurvey[]>
+  /**
+   * An agent's answered calls, one row each (`agent\0callKey` → [answered at, queue, ended at]).
+   * The agent's row leaves them out (SAVED_APART), so a call event rewrites a few bytes, not the
+   * agent's whole recent history.
+   */
+  agentCalls: Table<AgentCallRow>
   // Derived indexes, rebuilt from the tables by reindex(); never saved.
   waiting: Map<string, Set<string>>
   talking: Map<string, Set<string>>
@@ -97,6 +123,7 @@ export function emptyState(): AggregateState {
     buckets: new Table(),
     answered: new Table(),
     pendingSurveys: new Table(),
+    agentCalls: new Table(),
     waiting: new Map(),
     talking: new Map(),
     ringing: new Map(),
@@ -312,13 +339,14 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
     if (was.answeredBy !== null && was.answeredBy !== r.agent) {
       const old = s.agents.get(was.answeredBy)
       if (old && removeCall(old, key)) {
-        s.agents.touch(old.id)
+        s.agentCalls.delete(agentCallKey(old.id, key))
         refreshAcw(s, old, defs)
       }
     }
     const a = ensureAgent(s, r.agent)
-    insertCall(a, [r.answeredAt, r.queue, key, r.endedAt])
-    s.agents.touch(a.id)
+    const call: AnsweredCall = [r.answeredAt, r.queue, key, r.endedAt]
+    forgetCalls(s, a.id, insertCall(a, call))
+    saveCall(s, a.id, call)
     refreshAcw(s, a, defs)
     recordAnsweredVisit(s, r, defs)
   }
@@ -508,7 +536,10 @@ export function prune(s: AggregateState, nowMs: number, opts: RetentionOptions =
     if (perQueue.size === 0) s.minutes.delete(queue)
   }
   for (const [id, a] of s.agents.rows) {
+    const before = a.calls.slice()
     if (pruneAgent(a, nowMs - opts.agentHistoryMs)) s.agents.touch(id)
+    // Pruning drops the oldest calls only.
+    forgetCalls(s, id, before.slice(0, before.length - a.calls.length))
   }
   for (const [callId, v] of s.answered.rows) {
     if (nowMs - v.answeredAt > opts.surveyMatchMs) s.answered.delete(callId)
@@ -527,6 +558,12 @@ export function reindex(s: AggregateState): void {
   s.ringing.clear()
   s.seconds.clear()
   s.minutes.clear()
+  for (const a of s.agents.rows.values()) a.calls = []
+  for (const [rowKey, [answeredAt, queue, endedAt]] of s.agentCalls.rows) {
+    const cut = rowKey.indexOf('\u0000')
+    const a = s.agents.get(rowKey.slice(0, cut))
+    if (a) insertCall(a, [answeredAt, queue, rowKey.slice(cut + 1), endedAt])
+  }
   for (const [key, r] of s.calls.rows) {
     if (isWaiting(r)) indexAdd(s.waiting, r.queue, key)
     if (isTalking(r) && r.agent !== null) indexAdd(s.talking, r.agent, key)

@@ -260,6 +260,15 @@ describe('validateEvent: rejecting', () => {
     })
   })
 
+  it('rejects ids with control characters, which would corrupt keys and logs', () => {
+    expect(rejection(validateEvent(event('call.queued', { queue: 'sales\u0000x' }), NOW))).toEqual({
+      field: 'queue',
+      error: 'must not contain control characters',
+    })
+    expect(rejection(validateEvent(event('agent.state', { agent: 'li\nlei' }), NOW)).field).toBe('agent')
+    expect(validateEvent(event('call.queued', { queue: '售后 Support #2' }), NOW).ok).toBe(true)
+  })
+
   it('rejects ids over 128 characters, naming the field and the limit', () => {
     expect(rejection(validateEvent(event('call.queued', { id: 'e'.repeat(129) }), NOW))).toEqual({
       field: 'id',
