@@ -64,9 +64,22 @@ export function insertPoint(a: AgentRecord, p: StatePoint): boolean {
  */
 export const MAX_AGENT_CALLS = 200
 
-/** Inserts (or moves) an answered call in time order; returns the oldest calls dropped by the bound. */
-export function insertCall(a: AgentRecord, c: AnsweredCall): AnsweredCall[] {
-  const existing = a.calls.findIndex((x) => x[2] === c[2])
+/**
+ * Inserts (or moves) an answered call in time order; returns the oldest calls dropped by the bound.
+ * `previous` is the answer time the call already has in this list (null: it is not in it), when the
+ * caller knows it: then the search looks only at the newest calls, which is where calls change.
+ */
+export function insertCall(a: AgentRecord, c: AnsweredCall, previous?: number | null): AnsweredCall[] {
+  let existing = -1
+  if (previous === undefined) existing = a.calls.findIndex((x) => x[2] === c[2])
+  else if (previous !== null) {
+    for (let j = a.calls.length - 1; j >= 0 && a.calls[j]![0] >= previous; j--) {
+      if (a.calls[j]![2] === c[2]) {
+        existing = j
+        break
+      }
+    }
+  }
   if (existing >= 0) a.calls.splice(existing, 1)
   let i = a.calls.length
   while (i > 0 && (a.calls[i - 1]![0] > c[0] || (a.calls[i - 1]![0] === c[0] && a.calls[i - 1]![2] > c[2]))) i--

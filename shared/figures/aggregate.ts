@@ -345,7 +345,7 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
     }
     const a = ensureAgent(s, r.agent)
     const call: AnsweredCall = [r.answeredAt, r.queue, key, r.endedAt]
-    forgetCalls(s, a.id, insertCall(a, call))
+    forgetCalls(s, a.id, insertCall(a, call, was.answeredBy === a.id ? was.answeredAt : null))
     saveCall(s, a.id, call)
     refreshAcw(s, a, defs)
     recordAnsweredVisit(s, r, defs)
@@ -562,7 +562,7 @@ export function reindex(s: AggregateState): void {
   for (const [rowKey, [answeredAt, queue, endedAt]] of s.agentCalls.rows) {
     const cut = rowKey.indexOf('\u0000')
     const a = s.agents.get(rowKey.slice(0, cut))
-    if (a) insertCall(a, [answeredAt, queue, rowKey.slice(cut + 1), endedAt])
+    if (a) insertCall(a, [answeredAt, queue, rowKey.slice(cut + 1), endedAt], null)
   }
   for (const [key, r] of s.calls.rows) {
     if (isWaiting(r)) indexAdd(s.waiting, r.queue, key)

@@ -109,20 +109,28 @@ export class BusinessCalendar {
   startOf(date: string): number {
     const [y, m, d] = date.split('-').map(Number) as [number, number, number]
     const wall = Date.UTC(y, m - 1, d, this.dayStartHour)
+    const wallAt = (t: number) => {
+      const w = wallClock(t, this.timeZone)
+      return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second)
+    }
     // Two passes settle the offset on either side of a transition.
     let guess = wall - offsetMs(wall, this.timeZone)
     guess = wall - offsetMs(guess, this.timeZone)
     // When clocks go back over the start hour it occurs twice (east of UTC the passes above find
     // the second); the day starts at the first, under the offset in force a few hours before.
     const first = wall - offsetMs(guess - 3 * 3600_000, this.timeZone)
-    if (first < guess) {
-      const f = wallClock(first, this.timeZone)
-      if (Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second) === wall) return first
+    if (first < guess && wallAt(first) === wall) return first
+    if (wallAt(guess) === wall) return guess
+    // In a spring-forward gap the start hour does not exist; the day starts when the clock jumps:
+    // the first second whose wall clock is past it. Gaps are not always whole hours (Chatham: 45
+    // minutes past), so search for it rather than assume.
+    let before = guess - 6 * 3600_000
+    let after = guess + 6 * 3600_000
+    while (after - before > 1000) {
+      const mid = before + Math.floor((after - before) / 2000) * 1000
+      if (wallAt(mid) >= wall) after = mid
+      else before = mid
     }
-    const w = wallClock(guess, this.timeZone)
-    const landed = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second)
-    // In a spring-forward gap the start hour does not exist; the day starts when the clock jumps.
-    if (landed < wall) guess += wall - landed
-    return guess
+    return after
   }
 }

@@ -148,6 +148,16 @@ describe('BusinessCalendar across DST in America/New_York', () => {
   })
 })
 
+describe('BusinessCalendar in Pacific/Chatham, whose clocks jump at 02:45', () => {
+  it('starts the spring-forward day at the jump when its 03:00 start falls inside the 45-minute-past gap', () => {
+    const cal = new BusinessCalendar('Pacific/Chatham', 3)
+    // 27 September 2026: 02:45 (+12:45) becomes 03:45 (+13:45); 03:00 does not exist that day.
+    expect(cal.startOf('2026-09-27')).toBe(Date.parse('2026-09-26T14:00:00Z'))
+    expect(cal.dateOf(Date.parse('2026-09-26T14:00:00Z'))).toBe('2026-09-27')
+    expect(cal.dateOf(Date.parse('2026-09-26T13:59:59.999Z'))).toBe('2026-09-26')
+  })
+})
+
 describe('BusinessCalendar in any zone', () => {
   const zones = [
     'Asia/Shanghai',
