@@ -83,6 +83,18 @@ describe('the TV board', () => {
     await page.close()
   })
 
+  it('follows the browser language when the URL names none', async () => {
+    const chinese = await launchBrowser(undefined, 'zh-CN')
+    try {
+      const page = await chinese.context.newPage()
+      await page.goto(`${base}/board`)
+      await expect.poll(() => page.locator('[data-testid="board"]').textContent(), { timeout: 10_000 }).toContain('排队数')
+      expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN')
+    } finally {
+      await chinese.close()
+    }
+  })
+
   it('goes stale with the age of its data when the server goes away, and resyncs when it is back', async () => {
     const page = await openBoard('en')
     await app.close()

@@ -9,12 +9,14 @@ export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 
 export async function launchBrowser(
   viewport = { width: 1920, height: 1080 },
+  locale = 'en-US',
 ): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'wallboard-chromium-'))
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
+    locale,
     args: [
       '--headless',
       '--no-sandbox',
