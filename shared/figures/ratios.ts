@@ -19,6 +19,22 @@ export interface Ratios {
   nps: number | null
 }
 
+/** Every ratio, by name: each is null when its denominator is 0. */
+export const RATIO_FIELDS = [
+  'serviceLevelPct',
+  'answerRatePct',
+  'abandonRatePct',
+  'asaSec',
+  'avgAbandonWaitSec',
+  'maxWaitSec',
+  'avgTalkSec',
+  'avgAcwSec',
+  'ahtSec',
+  'csatPct',
+  'dsatPct',
+  'nps',
+] as const satisfies ReadonlyArray<keyof Ratios>
+
 function ratio(numerator: number, denominator: number, scale = 1): number | null {
   return denominator > 0 ? (numerator / denominator) * scale : null
 }

@@ -4,6 +4,7 @@ import { Compile } from 'typebox/compile'
 import { describe, expect, it } from 'vitest'
 import { definitionFormulas, definitionLabel } from '../../shared/definition-text.js'
 import { DEFAULT_DEFINITION, type Definition, DefinitionSchema, defaultDefinition } from '../../shared/definitions.js'
+import { RATIO_FIELDS } from '../../shared/figures/ratios.js'
 
 const def = (overrides: Partial<Definition> = {}): Definition => ({ ...defaultDefinition('Asia/Shanghai'), ...overrides })
 const schema = Compile(DefinitionSchema)
@@ -148,20 +149,7 @@ describe('definitionFormulas', () => {
 
   it('describes every ratio of the figures', () => {
     const keys = Object.keys(definitionFormulas(def()))
-    for (const k of [
-      'serviceLevelPct',
-      'answerRatePct',
-      'abandonRatePct',
-      'asaSec',
-      'avgAbandonWaitSec',
-      'maxWaitSec',
-      'avgTalkSec',
-      'avgAcwSec',
-      'ahtSec',
-      'csatPct',
-      'dsatPct',
-      'nps',
-    ]) {
+    for (const k of RATIO_FIELDS) {
       expect(keys).toContain(k)
     }
   })

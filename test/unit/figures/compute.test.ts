@@ -28,6 +28,7 @@ import {
   survey,
   today,
 } from '../fixtures.js'
+import { RATIO_FIELDS } from '../../../shared/figures/ratios.js'
 
 const NOW = at(600)
 
@@ -110,20 +111,7 @@ describe('the figures of a day, by hand', () => {
 
   it('gives null, not 0, for every ratio of a queue with no calls', () => {
     const empty = today([available('a1', at(0), { queues: ['q1'] })], NOW)
-    for (const k of [
-      'serviceLevelPct',
-      'answerRatePct',
-      'abandonRatePct',
-      'asaSec',
-      'avgAbandonWaitSec',
-      'maxWaitSec',
-      'avgTalkSec',
-      'avgAcwSec',
-      'ahtSec',
-      'csatPct',
-      'dsatPct',
-      'nps',
-    ] as const) {
+    for (const k of RATIO_FIELDS) {
       expect(empty[k], k).toBeNull()
     }
     expect(empty.offered).toBe(0)
