@@ -1,5 +1,6 @@
 // buildApp(config): a ready Fastify instance, not yet listening. Plugins are registered in the
-// order data flows: store → auth → ingest → aggregate → push → read API → web.
+// order data flows: store → security and auth → configuration → ingest → aggregate → push → the
+// read and admin APIs → web.
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -24,6 +25,16 @@ import push from './push/socket.js'
 import figures from './routes/figures.js'
 import health from './routes/health.js'
 import { isUnavailable } from './store/redis.js'
+import { STATUS_CODES } from 'node:http'
+import admin from './admin/plugin.js'
+import security from './plugins/security.js'
+import audit from './routes/audit.js'
+import boards from './routes/boards.js'
+import keys from './routes/keys.js'
+import queues from './routes/queues.js'
+import session from './routes/session.js'
+import users from './routes/users.js'
+import { formatValidationErrors, validatorCompiler } from './routes/validation.js'
 
 /**
  * Sources post every second: per-request lines at info would drown the log. Requests are logged at
@@ -59,11 +70,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: false,
+    trustProxy: config.trustProxy,
     forceCloseConnections: true,
     logController: new QuietRequests(),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    schemaErrorFormatter: formatValidationErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500
@@ -86,9 +98,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         .send({ statusCode: 503, error: 'Service Unavailable', message: 'store unavailable, retry later' })
     }
     if (status < 500) {
-      return reply
-        .code(status)
-        .send({ statusCode: status, error: err.name === 'Error' ? 'Bad Request' : err.name, message: err.message })
+      return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Bad Request', message: err.message })
     }
     req.log.error({ err }, 'request failed')
     // Never leak an internal message; the request id finds it in the log.
@@ -104,18 +114,43 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         version: '1',
         description: 'Events in, exact figures out. Every figure is computed under a named definition (see /api/v1/definitions).',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API key' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'wb_session',
+            description: 'login session (send x-csrf-token on changes)',
+          },
+        },
+      },
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
-
   await app.register(metrics)
   await app.register(store, { redisUrl: opts.redisUrl, prefix: config.redisPrefix })
-  await app.register(auth, { bootstrapKey: config.apiKey })
-  await app.register(ingest, { maxBatchEvents: config.maxBatchEvents, bodyLimitBytes: config.bodyLimitBytes })
+  await app.register(security)
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+  await app.register(auth, {
+    bootstrapKey: config.apiKey,
+    sessionSecret: config.sessionSecret,
+    sessionIdleMinutes: config.sessionIdleMinutes,
+  })
+  await app.register(admin)
+  await app.register(ingest, {
+    maxBatchEvents: config.maxBatchEvents,
+    bodyLimitBytes: config.bodyLimitBytes,
+    rateLimit: config.ingestRateLimit,
+  })
   await app.register(aggregate, { definitions: opts.definitions ?? defaultDefinitions(config.timezone) })
   await app.register(push)
+  await app.register(session, { loginRateLimit: config.loginRateLimit })
   await app.register(figures)
+  await app.register(queues)
+  await app.register(boards)
+  await app.register(users)
+  await app.register(keys)
+  await app.register(audit)
   await app.register(health)
   await app.register(web, { webDir: config.webDir })
   return app

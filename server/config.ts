@@ -19,6 +19,18 @@ export interface Config {
   logLevel: string
   /** where the built browser app is */
   webDir: string
+  /** password of the first admin; when null the first start generates one and prints it once */
+  adminPassword: string | null
+  /** a session ends after this long without use */
+  sessionIdleMinutes: number
+  /** signs session cookies; when null one is generated and kept in Redis (shared by every process) */
+  sessionSecret: string | null
+  /** requests per minute per client address on POST /api/v1/session */
+  loginRateLimit: number
+  /** requests per minute per API key on POST /api/v1/events */
+  ingestRateLimit: number
+  /** behind a reverse proxy: trust X-Forwarded-* from it (true, or its addresses, comma-separated) */
+  trustProxy: boolean | string
 }
 
 export class ConfigError extends Error {
@@ -44,6 +56,12 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name}: expected 1/0, true/false, yes/no or on/off, got ${JSON.stringify(env[name])}`)
 }
 
+function proxy(raw: string | undefined): boolean | string {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false
+  if (raw === 'true' || raw === '1') return true
+  return raw
+}
+
 export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } = {}): Config {
   const timezone = env['WALLBOARD_TIMEZONE'] || env['TZ']?.replace(/^:/, '') || 'UTC'
   if (!isValidTimeZone(timezone)) {
@@ -57,6 +75,12 @@ export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } 
   }
   const apiKey = env['WALLBOARD_API_KEY'] || null
   if (apiKey !== null && apiKey.length < 16) throw new ConfigError('WALLBOARD_API_KEY: must be at least 16 characters')
+  const adminPassword = env['WALLBOARD_ADMIN_PASSWORD'] || null
+  if (adminPassword !== null && adminPassword.length < 12)
+    throw new ConfigError('WALLBOARD_ADMIN_PASSWORD: must be at least 12 characters')
+  const sessionSecret = env['WALLBOARD_SESSION_SECRET'] || null
+  if (sessionSecret !== null && sessionSecret.length < 32)
+    throw new ConfigError('WALLBOARD_SESSION_SECRET: must be at least 32 characters')
   const prefix = env['WALLBOARD_REDIS_PREFIX'] ?? 'wb:'
   if (/[{}\s]/.test(prefix)) throw new ConfigError('WALLBOARD_REDIS_PREFIX: must not contain braces or spaces')
   return {
@@ -72,5 +96,11 @@ export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } 
     maxBatchEvents: int(env, 'WALLBOARD_MAX_BATCH', 5000, 1, 100_000),
     logLevel: env['LOG_LEVEL'] || 'info',
     webDir: path.resolve(env['WALLBOARD_WEB_DIR'] || 'dist/web'),
+    adminPassword,
+    sessionIdleMinutes: int(env, 'WALLBOARD_SESSION_IDLE_MINUTES', 8 * 60, 5, 30 * 24 * 60),
+    sessionSecret,
+    loginRateLimit: int(env, 'WALLBOARD_LOGIN_RATE_LIMIT', 10, 1, 10_000),
+    ingestRateLimit: int(env, 'WALLBOARD_INGEST_RATE_LIMIT', 600_000, 1, 100_000_000),
+    trustProxy: proxy(env['WALLBOARD_TRUST_PROXY']),
   }
 }

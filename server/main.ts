@@ -2,6 +2,8 @@
 // REDIS_URL is given, starts the server, the demo simulator (unless WALLBOARD_DEMO=0), and prints
 // where to look. Stops everything in order on SIGINT/SIGTERM.
 import path from 'node:path'
+import { DEFAULT_BOARD_ID } from './admin/boards.js'
+import { FIRST_ADMIN, bootstrap } from './admin/bootstrap.js'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { type LocalRedis, RedisNotInstalledError, startRedisServer } from './store/redis-server.js'
@@ -46,10 +48,7 @@ async function main(): Promise<void> {
     },
   })
 
-  let firstKey: string | null = null
-  if (config.apiKey === null && (await app.apiKeys.count()) === 0) {
-    firstKey = (await app.apiKeys.create('first key', ['ingest', 'read'])).key
-  }
+  const firstStart = await bootstrap(app, { adminPassword: config.adminPassword, bootstrapKey: config.apiKey })
 
   await app.listen({ port: config.port, host: config.host })
   const address = app.server.address()
@@ -86,10 +85,23 @@ async function main(): Promise<void> {
     `    Time zone: ${config.timezone}`,
     `    Demo:      ${config.demo ? 'simulated traffic on (WALLBOARD_DEMO=0 turns it off)' : 'off'}`,
   ]
-  if (firstKey) {
-    lines.push('', `    API key (shown once; store it now, only its hash is kept):`, `      ${firstKey}`)
-  } else if (config.apiKey === null) {
-    lines.push('', '    API key: the one printed at the first start (or set WALLBOARD_API_KEY)')
+  if (config.demo && app.boards.get(DEFAULT_BOARD_ID)) {
+    // A TV link for the demo that works until this process stops; real TVs get tokens from an admin.
+    const token = app.displayTokens.mintInMemory(DEFAULT_BOARD_ID, 'demo TV')
+    lines.splice(3, 0, `    TV link:   ${base}/board/${DEFAULT_BOARD_ID}?token=${token}   (demo: valid until this process stops)`)
+  }
+  lines.push(`    Log in:    ${base}/login`)
+  if (firstStart?.adminPassword) {
+    lines.push(
+      '',
+      `    First start: log in as "${FIRST_ADMIN}" with this one-time password (shown once; change it):`,
+      `      ${firstStart.adminPassword}`,
+    )
+  }
+  if (firstStart?.apiKey) {
+    lines.push('', '    API key (shown once; store it now, only its hash is kept):', `      ${firstStart.apiKey}`)
+  } else if (config.apiKey === null && !firstStart) {
+    lines.push('', '    API key: the one printed at the first start (or set WALLBOARD_API_KEY, or create one as admin)')
   }
   console.log(`${lines.join('\n')}\n`)
 

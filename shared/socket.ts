@@ -1,6 +1,7 @@
 // The socket contract, typed both ways: the server's `Server<ClientToServer, ServerToClient>` and
 // the browser's `Socket<ServerToClient, ClientToServer>` both come from here.
 // Server → client events are nouns; client → server commands are `noun:verb` with typed acks.
+import type { Denial, Principal } from './auth.js'
 import type { FiguresSnapshot, QueueFigures } from './figures/schema.js'
 
 export interface Health {
@@ -26,23 +27,41 @@ export interface FiguresUpdate {
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: string }
 
+/** What a connection asks to watch: one board, one team's queues, or every queue it may see. */
+export type ViewRequest = { board: string } | { team: string } | { all: true }
+
 export interface ServerToClientEvents {
+  /** every figure of the connection's view; sent on connection and after every view change */
   snapshot: (snapshot: FiguresSnapshot) => void
   update: (update: FiguresUpdate) => void
   health: (health: Health) => void
+  /** the connection's credential stopped being valid (token revoked, logged out); it is closed next */
+  denied: (denial: Denial) => void
 }
 
 export interface ClientToServerEvents {
   /** asks for a fresh full snapshot (after a long sleep, a hidden tab, a gap) */
   'snapshot:get': (ack: (result: Ack<FiguresSnapshot>) => void) => void
+  /** switches the connection to another view it may see; answers with its snapshot */
+  'view:subscribe': (view: ViewRequest, ack: (result: Ack<FiguresSnapshot>) => void) => void
+}
+
+/**
+ * The handshake's `auth` object. A TV sends the display token from its URL (`/board/<id>?token=…`)
+ * and the board id; a logged-in browser sends its session cookie and may name a board.
+ */
+export interface SocketAuth {
+  token?: string
+  board?: string
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no inter-server events yet
 export interface InterServerEvents {}
 
+/** Set by the auth middleware: who the connection is (a TV's token or a user's session) and what it watches. */
 export interface SocketData {
-  /** what this connection may see; filled by the auth middleware */
-  scope: 'all'
+  principal: Principal
+  view: ViewRequest
 }
 
 /** How often the server sends `health` even when nothing changes, and when a board calls itself stale. */

@@ -4,13 +4,15 @@
 // window sliding, the day rolling over).
 import { EventEmitter } from 'node:events'
 import type { Definitions } from '../../shared/figures/aggregate.js'
-import { agentCountsByQueue, computeAgentFigures, computeFigures } from '../../shared/figures/compute.js'
+import { type FigureOptions, agentCountsByQueue, computeAgentFigures, computeFigures } from '../../shared/figures/compute.js'
 import type { AgentFigures, FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
 import type { FiguresUpdate } from '../../shared/socket.js'
 import type { Aggregator, AppliedBatch } from './aggregator.js'
 
 /** A full snapshot may be handed to several connections within this time, unless an event changed it. */
 const SNAPSHOT_REUSE_MS = 250
+
+export type SnapshotView = FiguresSnapshot['view']
 
 export interface FiguresServiceEvents {
   update: [FiguresUpdate]
@@ -29,18 +31,27 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
   private timer: NodeJS.Timeout | null = null
   private ticker: NodeJS.Timeout | null = null
   private lastEmitAt = 0
-  private cachedSnapshot: FiguresSnapshot | null = null
+  private cachedSnapshots = new Map<string, FiguresSnapshot>()
   private readonly onApplied = (batch: AppliedBatch) => {
-    this.cachedSnapshot = null
+    this.cachedSnapshots.clear()
     this.schedule(batch.queues)
   }
 
   constructor(
     private readonly aggregator: Aggregator,
     private readonly defs: Definitions,
-    private readonly opts: { now?: () => number; minIntervalMs?: number; tickMs?: number } = {},
+    private readonly opts: {
+      now?: () => number
+      minIntervalMs?: number
+      tickMs?: number
+      nameOf?: (queue: string) => string
+    } = {},
   ) {
     super()
+  }
+
+  private compute(now: number, extra: FigureOptions & { queues?: Iterable<string> } = {}): QueueFigures[] {
+    return computeFigures(this.aggregator.state, this.defs, now, { nameOf: this.opts.nameOf, ...extra })
   }
 
   private now(): number {
@@ -60,18 +71,22 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     this.timer = this.ticker = null
   }
 
-  snapshot(queues?: Iterable<string>): FiguresSnapshot {
+  /**
+   * The figures of some queues (all by default). Snapshots with the same `cacheKey` (one per board
+   * or team room) are shared for a moment: after a server restart every board reconnects at once.
+   */
+  snapshot(scope: { queues?: Iterable<string>; view?: SnapshotView; cacheKey?: string } = {}): FiguresSnapshot {
     const now = this.now()
-    // After a server restart every board reconnects at once: they share one computation.
-    const cached = this.cachedSnapshot
-    if (queues === undefined && cached && now - cached.serverNow < SNAPSHOT_REUSE_MS) return cached
-    const snap = {
+    const cached = scope.cacheKey === undefined ? undefined : this.cachedSnapshots.get(scope.cacheKey)
+    if (cached && now - cached.serverNow < SNAPSHOT_REUSE_MS) return cached
+    const snap: FiguresSnapshot = {
       asOf: this.aggregator.asOf,
       serverNow: now,
       timezone: this.defs.centre.timezone,
-      queues: computeFigures(this.aggregator.state, this.defs, now, queues ? { queues } : {}),
+      view: scope.view ?? { kind: 'all', id: null, name: '' },
+      queues: this.compute(now, scope.queues ? { queues: scope.queues } : {}),
     }
-    if (queues === undefined) this.cachedSnapshot = snap
+    if (scope.cacheKey !== undefined) this.cachedSnapshots.set(scope.cacheKey, snap)
     return snap
   }
 
@@ -91,16 +106,14 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     this.timer = null
     if (this.pending.size === 0) return
     const now = this.now()
-    const figures = computeFigures(this.aggregator.state, this.defs, now, { queues: this.pending })
+    const figures = this.compute(now, { queues: this.pending })
     this.pending.clear()
     this.emitChanged(figures, now)
   }
 
   private tick(): void {
     const now = this.now()
-    const figures = computeFigures(this.aggregator.state, this.defs, now, {
-      agentCounts: agentCountsByQueue(this.aggregator.state),
-    })
+    const figures = this.compute(now, { agentCounts: agentCountsByQueue(this.aggregator.state) })
     this.emitChanged(figures, now)
   }
 

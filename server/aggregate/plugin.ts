@@ -28,7 +28,7 @@ export default fp<AggregatePluginOptions>(
       logger: app.log.child({ component: 'aggregator' }),
     })
     await aggregator.load()
-    const figures = new FiguresService(aggregator, opts.definitions)
+    const figures = new FiguresService(aggregator, opts.definitions, { nameOf: (q) => app.queueSettings.nameOf(q) })
     app.decorate('aggregator', aggregator)
     app.decorate('figures', figures)
     app.decorate('definitions', opts.definitions)
@@ -48,5 +48,5 @@ export default fp<AggregatePluginOptions>(
       await stopped
     })
   },
-  { name: 'aggregate', dependencies: ['store', 'metrics'] },
+  { name: 'aggregate', dependencies: ['store', 'metrics', 'admin'] },
 )

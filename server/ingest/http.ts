@@ -1,7 +1,8 @@
 // POST /api/v1/events: one event, a JSON array, or NDJSON. Each event is validated on its own:
 // valid events are stored (once per id) even when a neighbour is rejected, and the answer says
 // which were rejected and why. The answer is sent only after Redis has stored them.
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { hashSecret } from '../auth/secrets.js'
 import secureJson from 'secure-json-parse'
 import Type from 'typebox'
 import { AnyEventSchema, validateEvent } from '../../shared/events.js'
@@ -46,6 +47,8 @@ function parseNdjson(text: string): NdjsonBody {
 export interface IngestOptions {
   maxBatchEvents: number
   bodyLimitBytes: number
+  /** requests per minute per API key */
+  rateLimit: number
 }
 
 const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
@@ -59,7 +62,16 @@ const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
     '/api/v1/events',
     {
       bodyLimit: opts.bodyLimitBytes,
-      preHandler: app.requireKey('ingest'),
+      // Per key (or per address for requests without one); Redis-backed, so it holds across processes.
+      config: {
+        rateLimit: {
+          max: opts.rateLimit,
+          timeWindow: '1 minute',
+          keyGenerator: (req: FastifyRequest) =>
+            req.headers.authorization ? `key:${hashSecret(req.headers.authorization)}` : `ip:${req.ip}`,
+        },
+      },
+      preHandler: app.guard({ key: 'ingest' }),
       schema: {
         summary: 'Ingest events',
         description:

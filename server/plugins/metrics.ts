@@ -1,5 +1,5 @@
-// Prometheus metrics for operators at GET /metrics: ingest counters, aggregator progress,
-// connected screens, and the process defaults (event-loop lag, memory, GC).
+// Prometheus metrics for operators (served at GET /metrics by routes/health.ts): ingest counters,
+// aggregator progress, connected screens, and the process defaults (event-loop lag, memory, GC).
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 
@@ -46,10 +46,6 @@ export default fp(
           if (v !== null) this.set(v)
         },
       })
-    })
-    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-      reply.header('Content-Type', registry.contentType)
-      return registry.metrics()
     })
   },
   { name: 'metrics' },

@@ -1,34 +1,99 @@
-// socket.io: every connection gets a full snapshot, then the updates of the queues that change,
-// and a `health` heartbeat every HEALTH_INTERVAL_MS so a board can tell a quiet centre from a
-// dead link. Broadcasts are encoded once for all sockets.
+// socket.io: the middleware authenticates every connection (a TV's display token, or a user's
+// session cookie) and decides what it may watch; the connection joins only the rooms of that view
+// (`all`, `team:<id>`, `board:<id>`) and receives a snapshot, then the updates of its queues, and
+// a `health` heartbeat every HEALTH_INTERVAL_MS. Rooms are joined by the server only: a client
+// asks with `view:subscribe` and the policy answers. Credentials are re-checked every few seconds
+// and at once on revocation or logout; a connection whose credential ends gets `denied`, then closes.
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Server } from 'socket.io'
+import { Server, type Socket } from 'socket.io'
+import { type Denial, type DenialCode, type Principal, SESSION_COOKIE } from '../../shared/auth.js'
+import type { FiguresSnapshot } from '../../shared/figures/schema.js'
 import {
   type ClientToServerEvents,
   HEALTH_INTERVAL_MS,
   type Health,
   type InterServerEvents,
   type ServerToClientEvents,
+  type SocketAuth,
   type SocketData,
+  type ViewRequest,
 } from '../../shared/socket.js'
+import { type ViewDecision, boardQueues, decideView } from '../auth/policy.js'
+
+type WallboardServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
+type WallboardSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
+
+export interface Push {
+  io: WallboardServer
+  /** sends `denied` to every connection in a room (`token:<id>`, `session:<id>`, `user:<id>`) and closes them */
+  deny(room: string, denial: Denial): void
+  /** re-decides every connection's view after a configuration change, sending fresh snapshots */
+  refreshViews(resend?: boolean): Promise<void>
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
-    io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
+    push: Push
     health(): Promise<Health>
   }
 }
 
+/** How often every connection's credential is checked again (revocations in other processes). */
+export const RECHECK_MS = 5_000
+
+class DenialError extends Error {
+  constructor(readonly data: Denial) {
+    super(data.code)
+  }
+}
+
+const denial = (code: DenialCode, message: string): Denial => ({ code, message })
+
+function isViewRequest(v: unknown): v is ViewRequest {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const o = v as Record<string, unknown>
+  const keys = Object.keys(o)
+  if (keys.length !== 1) return false
+  if ('all' in o) return o['all'] === true
+  if ('board' in o) return typeof o['board'] === 'string' && o['board'].length > 0 && o['board'].length <= 128
+  if ('team' in o) return typeof o['team'] === 'string' && o['team'].length > 0 && o['team'].length <= 128
+  return false
+}
+
+/** The rooms a connection joins for who it is, so that a revocation or logout can reach it. */
+function credentialRooms(p: Principal): string[] {
+  if (p.kind === 'display') return [`token:${p.tokenId}`]
+  if (p.kind === 'user') return [`user:${p.user.id}`, `session:${p.sessionId}`]
+  return []
+}
+
+async function authenticate(app: FastifyInstance, socket: WallboardSocket): Promise<Principal> {
+  const auth = (socket.handshake.auth ?? {}) as SocketAuth
+  if (typeof auth.token === 'string' && auth.token.length > 0) {
+    const token = auth.token.length <= 200 ? await app.displayTokens.lookup(auth.token) : null
+    if (!token)
+      throw new DenialError(denial('token_invalid', 'this display link is not valid: ask an administrator for a new one'))
+    if (token.revokedAt !== null)
+      throw new DenialError(denial('token_revoked', 'this display link was revoked: ask an administrator for a new one'))
+    return { kind: 'display', tokenId: token.id, boardId: token.boardId }
+  }
+  const cookie = socket.request.headers.cookie ? app.parseCookie(socket.request.headers.cookie)[SESSION_COOKIE] : undefined
+  const sessionId = cookie ? app.sessionIdFromCookie(cookie) : null
+  const user = sessionId ? await app.sessionUser(await app.sessions.read(sessionId)) : null
+  if (!sessionId || !user) throw new DenialError(denial('unauthorized', 'log in to watch the boards'))
+  return { kind: 'user', user, sessionId }
+}
+
 export default fp(
   async (app) => {
-    const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(app.server, {
+    const io: WallboardServer = new Server(app.server, {
       serveClient: false,
       // A board that misses a ping for this long is dropped and reconnects with a fresh snapshot.
       pingInterval: 10_000,
       pingTimeout: 10_000,
       maxHttpBufferSize: 16 * 1024,
     })
-    app.decorate('io', io)
 
     const health = async (): Promise<Health> => {
       const { aggregator } = app
@@ -43,22 +108,197 @@ export default fp(
     }
     app.decorate('health', health)
 
+    const deny = (target: WallboardSocket | string, d: Denial) => {
+      if (typeof target === 'string') {
+        io.to(target).emit('denied', d)
+        io.in(target).disconnectSockets(true)
+      } else {
+        target.emit('denied', d)
+        target.disconnect(true)
+      }
+    }
+
+    const snapshotFor = (decision: Extract<ViewDecision, { ok: true }>, view: ViewRequest): FiguresSnapshot =>
+      app.figures.snapshot({
+        queues: decision.queues,
+        cacheKey: `${decision.rooms.join('|')}:${[...decision.queues].sort().join('|')}`,
+        view:
+          'board' in view
+            ? { kind: 'board', id: view.board, name: decision.name }
+            : 'team' in view
+              ? { kind: 'team', id: view.team, name: decision.name }
+              : { kind: 'all', id: null, name: '' },
+      })
+
+    /** Moves a connection into the rooms of a view (leaving its old view's) and sends its snapshot. */
+    const watch = (socket: WallboardSocket, view: ViewRequest): ViewDecision => {
+      const decision = decideView(socket.data.principal, view, app.directory)
+      if (!decision.ok) return decision
+      for (const room of socket.rooms) {
+        if (room === 'all' || room.startsWith('team:') || room.startsWith('board:')) void socket.leave(room)
+      }
+      void socket.join(decision.rooms)
+      socket.data.view = view
+      return decision
+    }
+
+    io.use((socket, next) => {
+      authenticate(app, socket)
+        .then((principal) => {
+          const auth = (socket.handshake.auth ?? {}) as SocketAuth
+          const asked = typeof auth.board === 'string' && auth.board.length > 0 ? auth.board : null
+          const view: ViewRequest =
+            principal.kind === 'display' ? { board: asked ?? principal.boardId } : asked ? { board: asked } : { all: true }
+          const decision = decideView(principal, view, app.directory)
+          if (!decision.ok) throw new DenialError(denial('forbidden', decision.reason))
+          socket.data.principal = principal
+          socket.data.view = view
+          next()
+        })
+        .catch((err: unknown) => {
+          if (err instanceof DenialError) {
+            const e = new Error(err.data.code) as Error & { data: Denial }
+            e.data = err.data
+            next(e)
+            return
+          }
+          app.log.error({ err }, 'socket authentication failed')
+          const e = new Error('unavailable') as Error & { data: { code: string; message: string } }
+          e.data = { code: 'unavailable', message: 'the server cannot check credentials right now; retrying' }
+          next(e)
+        })
+    })
+
     io.on('connection', (socket) => {
-      socket.data.scope = 'all'
-      socket.emit('snapshot', app.figures.snapshot())
+      void socket.join(credentialRooms(socket.data.principal))
+      const decision = watch(socket, socket.data.view)
+      if (!decision.ok) return deny(socket, denial('forbidden', decision.reason))
+      socket.emit('snapshot', snapshotFor(decision, socket.data.view))
       void health().then((h) => socket.emit('health', h))
+
       socket.on('snapshot:get', (ack) => {
         if (typeof ack !== 'function') return
-        try {
-          ack({ ok: true, data: app.figures.snapshot() })
-        } catch (err) {
-          app.log.error({ err }, 'snapshot failed')
-          ack({ ok: false, error: 'snapshot unavailable' })
+        const d = decideView(socket.data.principal, socket.data.view, app.directory)
+        if (!d.ok) {
+          ack({ ok: false, error: d.reason })
+          deny(socket, denial('forbidden', d.reason))
+          return
         }
+        ack({ ok: true, data: snapshotFor(d, socket.data.view) })
+      })
+
+      socket.on('view:subscribe', (view, ack) => {
+        if (typeof ack !== 'function') return
+        if (!isViewRequest(view)) {
+          ack({ ok: false, error: 'expected { board }, { team } or { all: true }' })
+          return
+        }
+        const d = watch(socket, view)
+        ack(d.ok ? { ok: true, data: snapshotFor(d, view) } : { ok: false, error: d.reason })
       })
     })
 
-    app.figures.on('update', (update) => io.emit('update', update))
+    // Updates: each view room gets the changed queues it shows, encoded once per room.
+    app.figures.on('update', (update) => {
+      const rooms = io.sockets.adapter.rooms
+      for (const room of rooms.keys()) {
+        let queues = update.queues
+        if (room === 'all') {
+          // every queue
+        } else if (room.startsWith('team:')) {
+          const team = room.slice(5)
+          queues = queues.filter((q) => app.directory.teamOf(q.id) === team)
+        } else if (room.startsWith('board:')) {
+          const board = app.boards.get(room.slice(6))
+          const shown = board ? boardQueues(board, app.directory) : new Set<string>()
+          queues = queues.filter((q) => shown.has(q.id))
+        } else continue
+        if (queues.length > 0) io.to(room).emit('update', { ...update, queues })
+      }
+    })
+
+    /** Checks every connection's credential again; grouped, so each token or session is read once. */
+    const recheck = async (): Promise<void> => {
+      const tokens = new Map<string, Promise<Denial | null>>()
+      const sessions = new Map<string, Promise<Denial | Principal | null>>()
+      for (const socket of io.sockets.sockets.values()) {
+        const p = socket.data.principal
+        if (!p) continue
+        if (p.kind === 'display') {
+          const token = (socket.handshake.auth as SocketAuth).token ?? ''
+          if (!tokens.has(p.tokenId)) {
+            tokens.set(
+              p.tokenId,
+              app.displayTokens
+                .lookup(token)
+                .then((t) =>
+                  !t
+                    ? denial('token_invalid', 'this display link is no longer valid')
+                    : t.revokedAt !== null
+                      ? denial('token_revoked', 'this display link was revoked: ask an administrator for a new one')
+                      : null,
+                ),
+            )
+          }
+          const d = await tokens.get(p.tokenId)!
+          if (d) deny(socket, d)
+        } else if (p.kind === 'user') {
+          if (!sessions.has(p.sessionId)) {
+            sessions.set(
+              p.sessionId,
+              (async () => {
+                // Reading the session also keeps a watched session alive.
+                const user = await app.sessionUser(await app.sessions.read(p.sessionId))
+                if (!user) return denial('session_ended', 'your session ended: log in again')
+                return { kind: 'user', user, sessionId: p.sessionId } satisfies Principal
+              })(),
+            )
+          }
+          const r = await sessions.get(p.sessionId)!
+          if (r && 'code' in r) deny(socket, r)
+          else if (r) socket.data.principal = r
+        }
+      }
+      // A board or queue setting changed (perhaps in another process): every view gets a fresh snapshot.
+      const stamp = configStamp()
+      await refreshViews(stamp !== lastStamp)
+      lastStamp = stamp
+    }
+
+    const configStamp = () =>
+      JSON.stringify([
+        app.boards.list().map((b) => [b.id, b.updatedAt]),
+        app.queueSettings.ids().map((q) => app.queueSettings.get(q)),
+      ])
+    let lastStamp = configStamp()
+
+    const refreshViews = async (resend = true): Promise<void> => {
+      for (const socket of io.sockets.sockets.values()) {
+        if (!socket.data.principal) continue
+        const before = [...socket.rooms].filter((r) => r === 'all' || r.startsWith('team:') || r.startsWith('board:')).sort()
+        const decision = decideView(socket.data.principal, socket.data.view, app.directory)
+        if (!decision.ok) {
+          deny(socket, denial('forbidden', decision.reason))
+          continue
+        }
+        const changed = before.join('|') !== [...decision.rooms].sort().join('|')
+        if (changed) watch(socket, socket.data.view)
+        if (changed || resend) socket.emit('snapshot', snapshotFor(decision, socket.data.view))
+      }
+    }
+
+    let checking = false
+    const checker = setInterval(() => {
+      if (checking) return
+      checking = true
+      recheck()
+        .catch((err: unknown) => app.log.warn({ err }, 'socket credential check failed'))
+        .finally(() => (checking = false))
+    }, RECHECK_MS)
+    checker.unref()
+
+    app.decorate('push', { io, deny, refreshViews })
+
     const heartbeat = setInterval(() => {
       void health().then((h) => io.emit('health', h))
     }, HEALTH_INTERVAL_MS)
@@ -68,11 +308,12 @@ export default fp(
     // Open websockets would keep the HTTP server from closing: end them first.
     app.addHook('preClose', async () => {
       clearInterval(heartbeat)
+      clearInterval(checker)
       io.local.disconnectSockets(true)
     })
     app.addHook('onClose', async () => {
       io.close()
     })
   },
-  { name: 'push', dependencies: ['aggregate', 'metrics'] },
+  { name: 'push', dependencies: ['aggregate', 'metrics', 'auth', 'admin'] },
 )

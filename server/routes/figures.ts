@@ -1,16 +1,20 @@
-// Read API for integrators: the current figures, agents and definitions (bearer key, `read` scope).
+// The read API: current figures, agents and definitions, for a `read` API key or a logged-in user;
+// team leads get their teams' queues and agents only.
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import { definitionFormulas, definitionLabel } from '../../shared/definition-text.js'
 import { DefinitionSchema } from '../../shared/definitions.js'
 import { AgentFiguresSchema, FiguresSnapshotSchema } from '../../shared/figures/schema.js'
-import { authErrors } from './schemas.js'
+import { agentVisible, visibleQueues } from '../auth/policy.js'
+import { ANY_USER, authErrors } from './schemas.js'
 
 const figures: FastifyPluginAsync = async (app) => {
+  const reader = app.guard({ key: 'read', roles: ANY_USER })
+
   app.get(
     '/api/v1/metrics',
     {
-      preHandler: app.requireKey('read'),
+      preHandler: reader,
       schema: {
         summary: 'Current figures of every queue',
         description:
@@ -32,7 +36,8 @@ const figures: FastifyPluginAsync = async (app) => {
     },
     async (req) => {
       const { window, queue } = req.query as { window?: 'today' | 'rolling'; queue?: string }
-      const snap = app.figures.snapshot(queue === undefined ? undefined : [queue])
+      const visible = visibleQueues(req.principal!, app.directory)
+      const snap = app.figures.snapshot({ queues: queue === undefined ? visible : [queue].filter((q) => visible.has(q)) })
       if (window) for (const q of snap.queues) q.windows = { [window]: q.windows[window] }
       return snap
     },
@@ -41,7 +46,7 @@ const figures: FastifyPluginAsync = async (app) => {
   app.get(
     '/api/v1/agents',
     {
-      preHandler: app.requireKey('read'),
+      preHandler: reader,
       schema: {
         summary: 'Every agent now',
         description:
@@ -54,13 +59,16 @@ const figures: FastifyPluginAsync = async (app) => {
         },
       },
     },
-    async () => app.figures.agents(),
+    async (req) => {
+      const all = app.figures.agents()
+      return { ...all, agents: all.agents.filter((a) => agentVisible(req.principal!, a.team)) }
+    },
   )
 
   app.get(
     '/api/v1/definitions',
     {
-      preHandler: app.requireKey('read'),
+      preHandler: reader,
       schema: {
         summary: 'Metric definitions in force',
         tags: ['figures'],

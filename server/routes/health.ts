@@ -8,6 +8,18 @@ const MAX_READY_AGE_MS = 5_000
 
 const health: FastifyPluginAsync = async (app) => {
   app.get(
+    '/metrics',
+    {
+      preHandler: app.guard({ key: 'read', roles: ['admin'] }),
+      schema: { summary: 'Prometheus metrics (a read API key, or an admin)', tags: ['operations'], produces: ['text/plain'] },
+    },
+    async (_req, reply) => {
+      reply.header('Content-Type', app.promRegistry.contentType)
+      return app.promRegistry.metrics()
+    },
+  )
+
+  app.get(
     '/healthz',
     {
       schema: {

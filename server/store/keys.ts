@@ -16,8 +16,31 @@ export interface Keys {
   position: string
   /** one hash per state table: row key → row JSON */
   state: Record<StateTable, string>
-  /** hash: sha256(key) → key metadata JSON */
-  apiKeys: string
+  /** secrets shown once and kept as SHA-256 hashes: `records` id → JSON (with the hash), `hashes` hash → id */
+  apiKeys: SecretKeys
+  displayTokens: SecretKeys
+  /** hash: user id → user JSON (with the password hash); `usernames`: lower-case username → id */
+  users: string
+  usernames: string
+  /** string per session, with a TTL: the session's JSON */
+  session(id: string): string
+  /** counter per username, with a TTL: recent failed logins */
+  loginFailures(username: string): string
+  /** hash: board id → board JSON */
+  boards: string
+  /** hash: queue id → queue settings JSON (name, team) */
+  queueSettings: string
+  /** stream: the audit log of configuration changes */
+  audit: string
+  /** hash: generated secrets the processes share (the session-cookie key) */
+  secrets: string
+  /** prefix of @fastify/rate-limit's counters */
+  rateLimit: string
+}
+
+export interface SecretKeys {
+  records: string
+  hashes: string
 }
 
 export function redisKeys(prefix: string): Keys {
@@ -27,6 +50,16 @@ export function redisKeys(prefix: string): Keys {
     eventIds: `${base}event-ids`,
     position: `${base}agg:position`,
     state: Object.fromEntries(STATE_TABLES.map((t) => [t, `${base}agg:${t}`])) as Record<StateTable, string>,
-    apiKeys: `${base}api-keys`,
+    apiKeys: { records: `${base}api-keys`, hashes: `${base}api-key-hashes` },
+    displayTokens: { records: `${base}display-tokens`, hashes: `${base}display-token-hashes` },
+    users: `${base}users`,
+    usernames: `${base}usernames`,
+    session: (id) => `${base}session:${id}`,
+    loginFailures: (username) => `${base}login-failures:${username}`,
+    boards: `${base}boards`,
+    queueSettings: `${base}queue-settings`,
+    audit: `${base}audit`,
+    secrets: `${base}secrets`,
+    rateLimit: `${base}rate:`,
   }
 }

@@ -121,6 +121,8 @@ export function agentCountsByQueue(s: AggregateState): Map<string, AgentCounts> 
 
 export interface FigureOptions {
   windows?: readonly WindowName[]
+  /** the queue's display name (configuration); its id when not given */
+  nameOf?: (queue: string) => string
   /** agent counts from agentCountsByQueue, when the caller computes several queues at once */
   agentCounts?: Map<string, AgentCounts>
 }
@@ -147,7 +149,7 @@ export function computeQueueFigures(
   }
   return {
     id: queue,
-    name: queue,
+    name: opts.nameOf?.(queue) ?? queue,
     definition: { ...def, label: definitionLabel(def) },
     live: {
       waiting: waiting?.size ?? 0,
@@ -168,8 +170,10 @@ export function computeFigures(
   opts: FigureOptions & { queues?: Iterable<string> } = {},
 ): QueueFigures[] {
   const agentCounts = opts.agentCounts ?? agentCountsByQueue(s)
-  const ids = [...(opts.queues ?? s.queues.rows.keys())].filter((q) => s.queues.has(q)).sort()
-  return ids.map((q) => computeQueueFigures(s, q, defs, nowMs, { ...opts, agentCounts }))
+  const ids = [...(opts.queues ?? s.queues.rows.keys())].filter((q) => s.queues.has(q))
+  const byName = (a: QueueFigures, b: QueueFigures) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+  return ids.map((q) => computeQueueFigures(s, q, defs, nowMs, { ...opts, agentCounts })).sort(byName)
 }
 
 export function computeAgentFigures(s: AggregateState, defs: Definitions, nowMs: number): AgentFigures[] {

@@ -108,6 +108,14 @@ export const FiguresSnapshotSchema = Type.Object({
   }),
   serverNow: Type.Number({ description: 'server clock when this was computed, epoch ms' }),
   timezone: Type.String({ description: "the centre's IANA time zone (the business day, the board clock)" }),
+  view: Type.Object(
+    {
+      kind: Type.Enum(['all', 'team', 'board']),
+      id: Type.Union([Type.String(), Type.Null()], { description: 'board or team id; null for all' }),
+      name: Type.String({ description: 'what a board shows as its title' }),
+    },
+    { description: 'what these figures are of' },
+  ),
   queues: Type.Array(QueueFiguresSchema),
 })
 export type FiguresSnapshot = Type.Static<typeof FiguresSnapshotSchema>

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inject } from 'vitest'
+import { bootstrap } from '../../server/admin/bootstrap.js'
 import { buildApp } from '../../server/app.js'
 import type { Config } from '../../server/config.js'
 import { TEST_KEY, testConfig } from '../integration/helpers.js'
@@ -16,8 +17,11 @@ let base: string
 let port: number
 let browser: Awaited<ReturnType<typeof launchBrowser>>
 
+let token: string
+
 async function start(): Promise<void> {
   app = await buildApp({ config, redisUrl: inject('redisUrl'), logger: false })
+  await bootstrap(app, { adminPassword: config.adminPassword, bootstrapKey: config.apiKey })
   base = await app.listen({ port, host: '127.0.0.1' })
   port = Number(new URL(base).port)
 }
@@ -26,6 +30,8 @@ beforeAll(async () => {
   config = testConfig()
   port = 0
   await start()
+  // A TV's link: the default board (every queue) with a display token.
+  token = (await app.displayTokens.create({ name: 'e2e TV', boardId: 'floor', createdBy: 'test' })).secret
   browser = await launchBrowser()
 })
 afterAll(async () => {
@@ -47,7 +53,7 @@ const figure = (page: Page, queue: string, testid: string) =>
 
 async function openBoard(lang: string): Promise<Page> {
   const page = await browser.context.newPage()
-  await page.goto(`${base}/board?lang=${lang}`)
+  await page.goto(`${base}/board/floor?token=${token}&lang=${lang}`)
   await page.locator('[data-testid="board"][data-state="live"]').waitFor({ timeout: 15_000 })
   return page
 }
@@ -87,7 +93,7 @@ describe('the TV board', () => {
     const chinese = await launchBrowser(undefined, 'zh-CN')
     try {
       const page = await chinese.context.newPage()
-      await page.goto(`${base}/board`)
+      await page.goto(`${base}/board/floor?token=${token}`)
       await expect.poll(() => page.locator('[data-testid="board"]').textContent(), { timeout: 10_000 }).toContain('排队数')
       expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN')
     } finally {

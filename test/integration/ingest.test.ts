@@ -233,7 +233,8 @@ describe('operations', () => {
   })
 
   it('exposes Prometheus metrics', async () => {
-    const res = await app.inject('/metrics')
+    expect((await app.inject('/metrics')).statusCode).toBe(401)
+    const res = await app.inject({ url: '/metrics', headers: auth })
     expect(res.body).toMatch(/wallboard_ingest_events_total\{result="accepted"\}/)
   })
 })

@@ -11,9 +11,13 @@ let app: FastifyInstance
 let base: string
 const sockets: Socket[] = []
 
+let token: string
+
 beforeAll(async () => {
   app = await testApp()
   base = await app.listen({ port: 0, host: '127.0.0.1' })
+  // The default board shows every queue; a TV watches it with a display token.
+  token = (await app.displayTokens.create({ name: 'push test', boardId: 'floor', createdBy: 'test' })).secret
 })
 afterAll(async () => {
   for (const s of sockets) s.disconnect()
@@ -21,7 +25,11 @@ afterAll(async () => {
 })
 
 function connect(): Socket<ServerToClientEvents, ClientToServerEvents> {
-  const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(base, { transports: ['websocket'], reconnection: false })
+  const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(base, {
+    transports: ['websocket'],
+    reconnection: false,
+    auth: { token },
+  })
   sockets.push(s)
   return s
 }

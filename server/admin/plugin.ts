@@ -1,0 +1,45 @@
+// The configuration stores (boards, queue settings, the audit log) and the Directory the policy
+// reads. Boards and settings are mirrored in memory and re-read every few seconds, so several
+// server processes agree within seconds.
+import fp from 'fastify-plugin'
+import type { Directory } from '../auth/policy.js'
+import { AuditLog } from './audit.js'
+import { Boards } from './boards.js'
+import { QueueSettings } from './queue-settings.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    audit: AuditLog
+    boards: Boards
+    queueSettings: QueueSettings
+    directory: Directory
+  }
+}
+
+const REFRESH_MS = 5_000
+
+export default fp(
+  async (app) => {
+    const boards = new Boards(app.redis, app.keys)
+    const queueSettings = new QueueSettings(app.redis, app.keys)
+    await Promise.all([boards.refresh(), queueSettings.refresh()])
+    app.decorate('audit', new AuditLog(app.redis, app.keys))
+    app.decorate('boards', boards)
+    app.decorate('queueSettings', queueSettings)
+    app.decorate('directory', {
+      teamOf: (q: string) => queueSettings.teamOf(q),
+      board: (id: string) => boards.get(id),
+      // Queues named by events, and queues configured before any event named them.
+      queues: () =>
+        new Set([...(app.hasDecorator('aggregator') ? app.aggregator.state.queues.rows.keys() : []), ...queueSettings.ids()]),
+    })
+    const timer = setInterval(() => {
+      Promise.all([boards.refresh(), queueSettings.refresh()]).catch((err: unknown) =>
+        app.log.warn({ err }, 'could not refresh the configuration; keeping the last one'),
+      )
+    }, REFRESH_MS)
+    timer.unref()
+    app.addHook('onClose', async () => clearInterval(timer))
+  },
+  { name: 'admin', dependencies: ['store'] },
+)
