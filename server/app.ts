@@ -26,6 +26,7 @@ import figures from './routes/figures.js'
 import health from './routes/health.js'
 import { isUnavailable } from './store/redis.js'
 import { STATUS_CODES } from 'node:http'
+import secureJson from 'secure-json-parse'
 import admin from './admin/plugin.js'
 import security from './plugins/security.js'
 import audit from './routes/audit.js'
@@ -76,6 +77,27 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     schemaErrorFormatter: formatValidationErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
+  // JSON bodies: parsed with prototype-poisoning protection, and errors that say what is wrong.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if (body === '') return done(Object.assign(new Error('body is empty'), { statusCode: 400 }))
+    try {
+      done(null, secureJson.parse(body as string, undefined, { protoAction: 'error', constructorAction: 'error' }))
+    } catch (err) {
+      const message = err instanceof Error ? err.message : 'parse error'
+      const forbidden = message.includes('forbidden prototype property')
+      done(
+        Object.assign(
+          new Error(
+            forbidden ? 'body has a forbidden key (__proto__ or constructor.prototype)' : `body is not valid JSON: ${message}`,
+          ),
+          { statusCode: 400 },
+        ),
+      )
+    }
+  })
+  // Plain text is not a format of this API.
+  app.removeContentTypeParser('text/plain')
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode ?? 500
@@ -84,12 +106,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         .code(413)
         .send({ statusCode: 413, error: 'Payload Too Large', message: `body larger than ${config.bodyLimitBytes} bytes` })
     }
-    if (
-      err instanceof SyntaxError ||
-      err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
-      err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-    ) {
-      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `body is not valid JSON: ${err.message}` })
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply.code(415).send({
+        statusCode: 415,
+        error: 'Unsupported Media Type',
+        message: `unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}: send application/json (or application/x-ndjson for events)`,
+      })
     }
     if (isUnavailable(err)) {
       return reply

@@ -190,6 +190,36 @@ function fieldOf(error: TLocalizedValidationError): string {
     .replace(/^\./, '')
 }
 
+/** Keys that could reach an object's prototype if some code merged the event naively. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+/** More values than any event has: a hostile document is refused before it is walked further. */
+const MAX_EVENT_NODES = 5_000
+
+/**
+ * The path of the first forbidden key anywhere in a parsed value, or of the point where it grows
+ * too large; null when it is clean. Iterative, so a deeply nested document cannot exhaust the stack.
+ */
+export function findForbiddenKey(value: unknown): { field: string; error: string } | null {
+  const stack: Array<[unknown, string]> = [[value, '']]
+  let nodes = 0
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!
+    if (++nodes > MAX_EVENT_NODES)
+      return { field: path, error: `more than ${MAX_EVENT_NODES} values: too large or too deeply nested` }
+    if (typeof v !== 'object' || v === null) continue
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push([item, `${path}[${i}]`]))
+      continue
+    }
+    for (const key of Object.keys(v)) {
+      const child = path ? `${path}.${key}` : key
+      if (FORBIDDEN_KEYS.has(key)) return { field: child, error: 'forbidden key' }
+      stack.push([(v as Record<string, unknown>)[key], child])
+    }
+  }
+  return null
+}
+
 /**
  * Validates one event and normalizes it (ts → epoch ms, channel defaulted).
  * `nowMs` is the server time, passed in so that the check stays pure.
@@ -198,6 +228,8 @@ export function validateEvent(input: unknown, nowMs: number): Validation {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, field: '', error: 'expected a JSON object' }
   }
+  const forbidden = findForbiddenKey(input)
+  if (forbidden) return { ok: false, ...forbidden }
   const raw = input as Record<string, unknown>
   const type = raw['type']
   if (typeof type !== 'string' || !(EVENT_TYPES as readonly string[]).includes(type)) {

@@ -137,10 +137,20 @@ describe('POST /api/v1/events', () => {
     expect(await app.eventLog.length()).toBe(before)
   })
 
-  it('rejects prototype-pollution keys in NDJSON lines', async () => {
-    const line = `{"id":"pp-1","type":"call.queued","ts":${now},"callId":"c","queue":"pp","__proto__":{"polluted":true}}`
-    const res = await post(line, { 'content-type': 'application/x-ndjson' })
-    expect(res.statusCode).toBe(400)
+  it('rejects an event with a prototype-pollution key on its own, keeping its valid neighbours', async () => {
+    const poisoned = `{"id":"pp-1","type":"call.queued","ts":${now},"callId":"c","queue":"pp","__proto__":{"polluted":true}}`
+    const valid = JSON.stringify(queued('pp-2', 'c2', 'pp'))
+    for (const [body, type] of [
+      [`${poisoned}\n${valid}`, 'application/x-ndjson'],
+      [`[${poisoned},${JSON.stringify(queued('pp-3', 'c3', 'pp'))}]`, 'application/json'],
+    ] as const) {
+      const res = await post(body, { 'content-type': type })
+      expect(res.statusCode).toBe(200)
+      expect(res.json()).toMatchObject({
+        accepted: 1,
+        rejected: [{ index: 0, id: 'pp-1', error: 'events[0].__proto__: forbidden key' }],
+      })
+    }
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
   })
 })

@@ -1,7 +1,14 @@
 // The event contract (events.md): what validateEvent accepts, how it normalizes, and how it says
 // what is wrong with an event it rejects.
 import { describe, expect, it } from 'vitest'
-import { EVENT_TYPES, MAX_FUTURE_SKEW_MS, type Validation, parseIsoWithOffset, validateEvent } from '../../shared/events.js'
+import {
+  findForbiddenKey,
+  EVENT_TYPES,
+  MAX_FUTURE_SKEW_MS,
+  type Validation,
+  parseIsoWithOffset,
+  validateEvent,
+} from '../../shared/events.js'
 
 const NOW = Date.UTC(2026, 2, 2, 2, 0, 0) // 2026-03-02 10:00 in Shanghai
 const TS = '2026-03-02T09:59:00+08:00'
@@ -258,6 +265,21 @@ describe('validateEvent: rejecting', () => {
       field: 'callId',
       error: 'must not be empty',
     })
+  })
+
+  it('rejects an event carrying a prototype-pollution key anywhere, naming where', () => {
+    const poisoned = JSON.parse(
+      `{"id":"e","type":"call.queued","ts":${NOW},"callId":"c","queue":"q","meta":{"a":[{"__proto__":{"x":1}}]}}`,
+    )
+    expect(rejection(validateEvent(poisoned, NOW))).toEqual({ field: 'meta.a[0].__proto__', error: 'forbidden key' })
+    expect(rejection(validateEvent(event('call.queued', { constructor: { prototype: {} } }), NOW)).field).toBe('constructor')
+  })
+
+  it('refuses a hostile, deeply nested event without walking all of it', () => {
+    let deep: unknown = 1
+    for (let i = 0; i < 100_000; i++) deep = { a: deep }
+    expect(rejection(validateEvent(event('call.queued', { extra: deep }), NOW)).error).toMatch(/too large or too deeply nested/)
+    expect(findForbiddenKey({ a: [1, 2, { b: 'x' }] })).toBeNull()
   })
 
   it('rejects ids with control characters, which would corrupt keys and logs', () => {
