@@ -66,6 +66,12 @@ export interface Denial {
   message: string
 }
 
+/** A connection the server could not check just now (Redis away): not a refusal, retry soon. */
+export interface Unavailable {
+  code: 'unavailable'
+  message: string
+}
+
 /** The header a browser sends its CSRF token in. */
 export const CSRF_HEADER = 'x-csrf-token'
 /** The session cookie's name. */

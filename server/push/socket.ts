@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Server, type Socket } from 'socket.io'
-import { type Denial, type DenialCode, type Principal, SESSION_COOKIE } from '../../shared/auth.js'
+import { type Denial, type DenialCode, type Principal, SESSION_COOKIE, type Unavailable } from '../../shared/auth.js'
 import type { FiguresSnapshot } from '../../shared/figures/schema.js'
 import {
   type ClientToServerEvents,
@@ -163,7 +163,7 @@ export default fp(
             return
           }
           app.log.error({ err }, 'socket authentication failed')
-          const e = new Error('unavailable') as Error & { data: { code: string; message: string } }
+          const e = new Error('unavailable') as Error & { data: Unavailable }
           e.data = { code: 'unavailable', message: 'the server cannot check credentials right now; retrying' }
           next(e)
         })

@@ -1,5 +1,6 @@
-// What every component reads from context: the live store and the language, both created once
-// in main.ts and given to `mount` as the app's context. Typed getters, so no component names a key.
+// What every component reads from context: the language, and on the board the live store, both
+// created once in main.ts and given to `mount` as the app's context. Typed getters, so no
+// component names a key.
 import { getContext } from 'svelte'
 import type { I18n } from './i18n.js'
 import type { LiveBoard } from './live.svelte.js'
@@ -7,15 +8,17 @@ import type { LiveBoard } from './live.svelte.js'
 const LIVE = Symbol('live')
 const I18N = Symbol('i18n')
 
-export function boardContext(live: LiveBoard, i18n: I18n): Map<symbol, unknown> {
-  return new Map<symbol, unknown>([
-    [LIVE, live],
-    [I18N, i18n],
-  ])
+/** The login page has no live store: it opens no socket. */
+export function appContext(i18n: I18n, live: LiveBoard | null): Map<symbol, unknown> {
+  const context = new Map<symbol, unknown>([[I18N, i18n]])
+  if (live !== null) context.set(LIVE, live)
+  return context
 }
 
 export function getLive(): LiveBoard {
-  return getContext<LiveBoard>(LIVE)
+  const live = getContext<LiveBoard | undefined>(LIVE)
+  if (!live) throw new Error('no live store in context: only the board view has one')
+  return live
 }
 
 export function getI18n(): I18n {

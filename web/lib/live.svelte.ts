@@ -1,7 +1,9 @@
 // The socket-fed store every view reads: the figures (a full snapshot, then merged updates),
-// the connection, the server clock, and whether the data can still be called live.
+// the connection, the server clock, whether the data can still be called live, and whether the
+// server refused this board's credential (locked: no figures at all).
 // Created once in main.ts and handed down by context.
 import type { Socket } from 'socket.io-client'
+import type { Denial, DenialCode } from '../../shared/auth.js'
 import type { FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
 import {
   type ClientToServerEvents,
@@ -13,8 +15,12 @@ import {
 
 export type BoardSocket = Socket<ServerToClientEvents, ClientToServerEvents>
 
-/** `connecting`: no figures yet; `live`: figures are current; `stale`: figures are shown dimmed, with their age. */
-export type BoardState = 'connecting' | 'live' | 'stale'
+/**
+ * `connecting`: no figures yet; `live`: figures are current; `stale`: figures are shown dimmed,
+ * with their age; `locked`: the server refused the credential, no figures are kept.
+ */
+export type BoardState = 'connecting' | 'live' | 'stale' | 'locked'
+export type BoardView = FiguresSnapshot['view']
 export type StaleReason = 'disconnected' | 'silent' | 'unhealthy' | 'behind'
 
 const TICK_MS = 1_000
@@ -26,6 +32,11 @@ const SILENT_RECONNECT_MS = 3 * STALE_AFTER_MS
 /** Reconnecting after the server ended or refused the connection, which socket.io does not retry. */
 const RECONNECT_MIN_MS = 1_000
 const RECONNECT_MAX_MS = 5_000
+/**
+ * A locked board tries one connection this often, in case its link is restored: slowly, since a
+ * revoked link on many TVs must not flood the server (each attempt is ±10 %, so they spread out).
+ */
+const LOCKED_RETRY_MS = 60_000
 
 export class LiveBoard {
   /** The figures, in the server's order; replaced whole, never mutated. */
@@ -34,6 +45,12 @@ export class LiveBoard {
   asOf = $state<number | null>(null)
   /** The centre's time zone, for the clock; the browser's own until the first snapshot. */
   timeZone = $state<string | undefined>(undefined)
+  /** What the figures are of (a board, a team, every queue), with its name; null before any data. */
+  view = $state.raw<BoardView | null>(null)
+  /** Why the server refused this board's credential; null while it is accepted. */
+  denial = $state.raw<Denial | null>(null)
+  /** Server clock, epoch ms, when the board locked. */
+  lockedAt = $state<number | null>(null)
   health = $state.raw<Health | null>(null)
   connected = $state(false)
   hasData = $state(false)
@@ -60,7 +77,9 @@ export class LiveBoard {
     return null
   })
 
-  readonly state: BoardState = $derived(!this.hasData ? 'connecting' : this.staleReason === null ? 'live' : 'stale')
+  readonly state: BoardState = $derived(
+    this.denial !== null ? 'locked' : !this.hasData ? 'connecting' : this.staleReason === null ? 'live' : 'stale',
+  )
 
   /**
    * The instant live figures are ticked to (longest wait): the server clock while the data is
@@ -90,6 +109,7 @@ export class LiveBoard {
     s.on('snapshot', this.onSnapshot)
     s.on('update', this.onUpdate)
     s.on('health', this.onHealth)
+    s.on('denied', this.onDenied)
     document.addEventListener('visibilitychange', this.onVisibilityChange)
     this.tick()
     if (!s.connected) s.connect()
@@ -120,19 +140,66 @@ export class LiveBoard {
   private readonly onConnect = (): void => {
     this.connected = true
     this.reconnectAttempts = 0
+    // Accepted again (a locked board whose link was restored): its snapshot follows right away.
+    this.denial = null
+    this.lockedAt = null
     // The silence clock restarts with the connection; the server sends a snapshot right away.
     this.lastMessageAt = Date.now()
   }
 
   private readonly onDisconnect = (): void => {
     this.connected = false
+    if (this.denial !== null) {
+      this.scheduleLockedRetry()
+      return
+    }
     // socket.io retries by itself, except when the server closed the socket (a restart).
     if (!this.socket.active) this.scheduleReconnect()
   }
 
-  private readonly onConnectError = (): void => {
-    // A refusal by the server (its middleware) also ends socket.io's own retries.
+  private readonly onConnectError = (err: Error): void => {
+    const denial = denialOf(err)
+    if (denial !== null) {
+      this.lock(denial)
+      return
+    }
+    if (this.denial !== null) {
+      // A locked board's one attempt failed otherwise (the server is down): no retry loop either.
+      this.socket.disconnect()
+      this.scheduleLockedRetry()
+      return
+    }
+    // Any other refusal by the server (its middleware) also ends socket.io's own retries.
     if (!this.socket.active) this.scheduleReconnect()
+  }
+
+  /** The credential stopped being valid while connected: lock now, whatever the server does next. */
+  private readonly onDenied = (denial: Denial): void => {
+    this.lock(isDenial(denial) ? denial : { code: 'forbidden', message: '' })
+  }
+
+  /**
+   * Forgets every figure (a revoked TV must not keep showing data), closes the connection, and
+   * tries again only every LOCKED_RETRY_MS. A board locked for a reason keeps it when a later
+   * attempt merely finds no credential (a logged-out browser: its session ended).
+   */
+  private lock(denial: Denial): void {
+    if (this.denial === null) this.lockedAt = Date.now() + this.clockOffsetMs
+    if (this.denial === null || denial.code !== 'unauthorized') this.denial = denial
+    this.queues = []
+    this.view = null
+    this.asOf = this.figuresAsOf = null
+    this.health = null
+    this.hasData = false
+    this.lastMessageAt = null
+    if (this.resyncRetry !== null) clearTimeout(this.resyncRetry)
+    this.resyncRetry = null
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer)
+    this.reconnectTimer = null
+    // Also stops socket.io's own reconnection; fires `disconnect` when it was connected.
+    this.socket.disconnect()
+    this.connected = false
+    this.scheduleLockedRetry()
   }
 
   /** A TV nobody touches must come back whatever ended the connection: retry, 1 s … 5 s apart. */
@@ -140,25 +207,37 @@ export class LiveBoard {
     if (this.reconnectTimer !== null) return
     const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.reconnectAttempts) * (0.75 + Math.random() * 0.5)
     this.reconnectAttempts++
+    this.reconnectAfter(delay)
+  }
+
+  private scheduleLockedRetry(): void {
+    this.reconnectAfter(LOCKED_RETRY_MS * (0.9 + Math.random() * 0.2))
+  }
+
+  private reconnectAfter(delayMs: number): void {
+    if (this.reconnectTimer !== null) return
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null
       if (!this.socket.connected) this.socket.connect()
-    }, delay)
+    }, delayMs)
   }
 
   private readonly onSnapshot = (snapshot: FiguresSnapshot): void => {
+    if (this.denial !== null) return
     this.heard(snapshot.serverNow)
     this.applySnapshot(snapshot)
   }
 
   private applySnapshot(snapshot: FiguresSnapshot): void {
     this.queues = snapshot.queues
+    this.view = snapshot.view
     this.timeZone = snapshot.timezone
     this.asOf = this.figuresAsOf = snapshot.asOf
     this.hasData = true
   }
 
   private readonly onUpdate = (update: FiguresUpdate): void => {
+    if (this.denial !== null) return
     this.heard(update.serverNow)
     if (!this.hasData || (this.figuresAsOf !== null && (update.asOf === null || update.asOf < this.figuresAsOf))) {
       // Time went backwards (another server process, a restore): only a full snapshot is safe.
@@ -173,6 +252,7 @@ export class LiveBoard {
   }
 
   private readonly onHealth = (health: Health): void => {
+    if (this.denial !== null) return
     this.heard(health.serverNow)
     this.health = health
     // A quiet centre still moves asOf forward: the figures are current up to it.
@@ -198,6 +278,7 @@ export class LiveBoard {
       .emitWithAck('snapshot:get')
       .then((result) => {
         if (!result.ok) throw new Error(result.error)
+        if (this.denial !== null) return
         this.heard(result.data.serverNow)
         this.applySnapshot(result.data)
       })
@@ -222,6 +303,7 @@ export class LiveBoard {
     s.off('snapshot', this.onSnapshot)
     s.off('update', this.onUpdate)
     s.off('health', this.onHealth)
+    s.off('denied', this.onDenied)
     document.removeEventListener('visibilitychange', this.onVisibilityChange)
     for (const t of [this.tickTimer, this.resyncRetry, this.reconnectTimer]) if (t !== null) clearTimeout(t)
   }
@@ -238,4 +320,29 @@ export function mergeQueues(current: QueueFigures[], changed: QueueFigures[]): Q
     return next
   })
   return merged.concat([...byId.values()])
+}
+
+const DENIAL_CODES: Record<DenialCode, true> = {
+  unauthorized: true,
+  token_invalid: true,
+  token_revoked: true,
+  session_ended: true,
+  forbidden: true,
+}
+
+function isDenial(value: unknown): value is Denial {
+  if (typeof value !== 'object' || value === null) return false
+  const code: unknown = (value as { code?: unknown }).code
+  return typeof code === 'string' && Object.hasOwn(DENIAL_CODES, code)
+}
+
+/**
+ * The server's refusal in a `connect_error`: its middleware's error carries the Denial as `data`
+ * (and its code as the message). Null for anything else: a transport failure, a server down.
+ */
+export function denialOf(err: Error): Denial | null {
+  const data: unknown = (err as Error & { data?: unknown }).data
+  if (isDenial(data)) return { code: data.code, message: typeof data.message === 'string' ? data.message : '' }
+  const fromMessage = { code: err.message, message: '' }
+  return data === undefined && isDenial(fromMessage) ? fromMessage : null
 }
