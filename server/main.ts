@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     '  Wallboard is running',
-    `    Board:     ${base}/board`,
+    `    Boards:    ${base}/board   (after logging in)`,
     `    API docs:  ${base}/docs`,
     `    Store:     ${localRedis ? `local redis-server (AOF) in ${path.relative(process.cwd(), path.join(config.dataDir, 'redis')) || '.'}` : 'REDIS_URL'}`,
     `    Time zone: ${config.timezone}`,
