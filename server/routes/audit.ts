@@ -12,6 +12,7 @@ const audit: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'Configuration changes, newest first',
         tags: ['admin'],
+        security: [{ session: [] }],
         querystring: Type.Object(
           {
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),

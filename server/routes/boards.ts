@@ -33,6 +33,7 @@ const boards: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'Boards you may watch',
         tags: ['boards'],
+        security: [{ session: [] }],
         response: { 200: Type.Object({ boards: Type.Array(BoardSchema) }), ...errors },
       },
     },
@@ -45,7 +46,13 @@ const boards: FastifyPluginAsync = async (app) => {
     '/api/v1/boards',
     {
       preHandler: admin,
-      schema: { summary: 'Create a board', tags: ['boards'], body: BoardCreateSchema, response: { 201: BoardSchema, ...errors } },
+      schema: {
+        summary: 'Create a board',
+        tags: ['boards'],
+        security: [{ session: [] }],
+        body: BoardCreateSchema,
+        response: { 201: BoardSchema, ...errors },
+      },
     },
     async (req, reply) => {
       const board = await app.boards.create(req.body as BoardCreate)
@@ -61,6 +68,7 @@ const boards: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'Change a board',
         tags: ['boards'],
+        security: [{ session: [] }],
         params: IdParams,
         body: BoardUpdateSchema,
         response: { 200: BoardSchema, ...errors },
@@ -83,6 +91,7 @@ const boards: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'Delete a board and revoke its tokens',
         tags: ['boards'],
+        security: [{ session: [] }],
         params: IdParams,
         response: { 204: Type.Null(), ...errors },
       },
@@ -106,6 +115,7 @@ const boards: FastifyPluginAsync = async (app) => {
       schema: {
         summary: "A board's display tokens (never the secrets)",
         tags: ['boards'],
+        security: [{ session: [] }],
         params: IdParams,
         response: { 200: Type.Object({ tokens: Type.Array(DisplayTokenSchema) }), ...errors },
       },
@@ -125,6 +135,7 @@ const boards: FastifyPluginAsync = async (app) => {
         summary: 'Issue a display token',
         description: 'The secret and the TV URL are shown only in this answer; only a hash is kept.',
         tags: ['boards'],
+        security: [{ session: [] }],
         params: IdParams,
         body: Type.Optional(DisplayTokenCreateSchema),
         response: { 201: Type.Object({ token: DisplayTokenSchema, secret: Type.String(), url: Type.String() }), ...errors },
@@ -150,6 +161,7 @@ const boards: FastifyPluginAsync = async (app) => {
         summary: 'Revoke a display token',
         description: 'Every TV using it stops receiving data at once and says why.',
         tags: ['boards'],
+        security: [{ session: [] }],
         params: TokenParams,
         response: { 200: DisplayTokenSchema, ...errors },
       },

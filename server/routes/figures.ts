@@ -20,7 +20,7 @@ const figures: FastifyPluginAsync = async (app) => {
         description:
           'Live state and window figures per queue, field names as in the metric definitions, each with its definition and label.',
         tags: ['figures'],
-        security: [{ bearer: [] }],
+        security: [{ bearer: [] }, { session: [] }],
         querystring: Type.Object(
           {
             window: Type.Optional(Type.Enum(['today', 'rolling'], { description: 'only this window (default: both)' })),
@@ -52,7 +52,7 @@ const figures: FastifyPluginAsync = async (app) => {
         description:
           'State (onCall and ringing follow from call events), pause reason, since when, current call, and calls handled today.',
         tags: ['figures'],
-        security: [{ bearer: [] }],
+        security: [{ bearer: [] }, { session: [] }],
         response: {
           200: Type.Object({ asOf: Type.Union([Type.Number(), Type.Null()]), agents: Type.Array(AgentFiguresSchema) }),
           ...authErrors,
@@ -72,7 +72,7 @@ const figures: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'Metric definitions in force',
         tags: ['figures'],
-        security: [{ bearer: [] }],
+        security: [{ bearer: [] }, { session: [] }],
         response: {
           200: Type.Object({
             definitions: Type.Array(

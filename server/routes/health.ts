@@ -11,7 +11,12 @@ const health: FastifyPluginAsync = async (app) => {
     '/metrics',
     {
       preHandler: app.guard({ key: 'read', roles: ['admin'] }),
-      schema: { summary: 'Prometheus metrics (a read API key, or an admin)', tags: ['operations'], produces: ['text/plain'] },
+      schema: {
+        summary: 'Prometheus metrics (a read API key, or an admin)',
+        tags: ['operations'],
+        security: [{ bearer: [] }, { session: [] }],
+        produces: ['text/plain'],
+      },
     },
     async (_req, reply) => {
       reply.header('Content-Type', app.promRegistry.contentType)

@@ -19,6 +19,7 @@ const keys: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'List API keys (never the secrets)',
         tags: ['admin'],
+        security: [{ session: [] }],
         response: { 200: Type.Object({ keys: Type.Array(ApiKeySchema) }), ...errors },
       },
     },
@@ -33,6 +34,7 @@ const keys: FastifyPluginAsync = async (app) => {
         summary: 'Create an API key',
         description: 'The secret is shown only in this answer; only a hash is kept.',
         tags: ['admin'],
+        security: [{ session: [] }],
         body: ApiKeyCreateSchema,
         response: { 201: Type.Object({ key: ApiKeySchema, secret: Type.String() }), ...errors },
       },
@@ -50,7 +52,13 @@ const keys: FastifyPluginAsync = async (app) => {
     '/api/v1/keys/:id',
     {
       preHandler: guard,
-      schema: { summary: 'Revoke an API key', tags: ['admin'], params: IdParams, response: { 200: ApiKeySchema, ...errors } },
+      schema: {
+        summary: 'Revoke an API key',
+        tags: ['admin'],
+        security: [{ session: [] }],
+        params: IdParams,
+        response: { 200: ApiKeySchema, ...errors },
+      },
     },
     async (req, reply) => {
       const { id } = req.params as { id: string }

@@ -23,6 +23,7 @@ const queues: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'Queues you may see, with their settings',
         tags: ['figures'],
+        security: [{ bearer: [] }, { session: [] }],
         response: { 200: Type.Object({ queues: Type.Array(QueueSettingsSchema) }), ...errors },
       },
     },
@@ -36,6 +37,7 @@ const queues: FastifyPluginAsync = async (app) => {
       schema: {
         summary: "Set a queue's name or team",
         tags: ['admin'],
+        security: [{ session: [] }],
         params: IdParams,
         body: QueueSettingsInputSchema,
         response: { 200: QueueSettingsSchema, ...errors },

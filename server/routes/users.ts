@@ -20,6 +20,7 @@ const users: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'List users',
         tags: ['admin'],
+        security: [{ session: [] }],
         response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errors },
       },
     },
@@ -30,7 +31,13 @@ const users: FastifyPluginAsync = async (app) => {
     '/api/v1/users',
     {
       preHandler: guard,
-      schema: { summary: 'Create a user', tags: ['admin'], body: UserCreateSchema, response: { 201: UserSchema, ...errors } },
+      schema: {
+        summary: 'Create a user',
+        tags: ['admin'],
+        security: [{ session: [] }],
+        body: UserCreateSchema,
+        response: { 201: UserSchema, ...errors },
+      },
     },
     async (req, reply) => {
       const input = req.body as UserCreate
@@ -51,6 +58,7 @@ const users: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'Change a user',
         tags: ['admin'],
+        security: [{ session: [] }],
         params: IdParams,
         body: UserUpdateSchema,
         response: { 200: UserSchema, ...errors },
@@ -79,7 +87,13 @@ const users: FastifyPluginAsync = async (app) => {
     '/api/v1/users/:id',
     {
       preHandler: guard,
-      schema: { summary: 'Delete a user', tags: ['admin'], params: IdParams, response: { 204: Type.Null(), ...errors } },
+      schema: {
+        summary: 'Delete a user',
+        tags: ['admin'],
+        security: [{ session: [] }],
+        params: IdParams,
+        response: { 204: Type.Null(), ...errors },
+      },
     },
     async (req, reply) => {
       const { id } = req.params as { id: string }
