@@ -69,7 +69,7 @@ async function startServer(redisUrl: string): Promise<{ child: ChildProcess; bas
   const base = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString()
-      const m = /Board:\s+(http:\/\/\S+)\/board/.exec(out)
+      const m = /Boards?:\s+(http:\/\/\S+)\/board/.exec(out)
       if (m) resolve(m[1]!)
     })
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)))

@@ -41,7 +41,7 @@ async function startServer(prefix: string): Promise<{ child: ChildProcess; base:
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000)
     const onData = (d: Buffer) => {
       out += d.toString()
-      const m = /Board:\s+(http:\/\/\S+)\/board/.exec(out)
+      const m = /Boards?:\s+(http:\/\/\S+)\/board/.exec(out)
       if (m) {
         clearTimeout(timer)
         resolve(m[1]!)
