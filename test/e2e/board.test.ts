@@ -51,8 +51,14 @@ async function post(events: object[]): Promise<void> {
 const figure = (page: Page, queue: string, testid: string) =>
   page.locator(`[data-testid="queue-${queue}"] [data-testid="${testid}"]`)
 
+/** Console reports of Content-Security-Policy violations, from every page opened here. */
+const violations: string[] = []
+
 async function openBoard(lang: string): Promise<Page> {
   const page = await browser.context.newPage()
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text())
+  })
   await page.goto(`${base}/board/floor?token=${token}&lang=${lang}`)
   await page.locator('[data-testid="board"][data-state="live"]').waitFor({ timeout: 15_000 })
   return page
@@ -113,5 +119,9 @@ describe('the TV board', () => {
     await page.locator('[data-testid="board"][data-state="live"]').waitFor({ timeout: 20_000 })
     await expect.poll(() => figure(page, 'e2e-q', 'waiting').textContent(), { timeout: 5_000 }).toBe('1')
     await page.close()
+  })
+
+  it('breaks no rule of the strict Content-Security-Policy', () => {
+    expect(violations).toEqual([])
   })
 })

@@ -361,3 +361,21 @@ describe('pages', () => {
     }
   })
 })
+
+describe('an idle session', () => {
+  it('ends after the idle time, and is kept alive by use', async () => {
+    const short = await testApp({ sessionIdleMinutes: 1.5 / 60 })
+    try {
+      const browser = await login(short)
+      await new Promise((r) => setTimeout(r, 1_000))
+      expect((await short.inject({ url: '/api/v1/session', headers: browser.headers })).statusCode).toBe(200)
+      await new Promise((r) => setTimeout(r, 1_000))
+      // Used 1 s ago: still alive.
+      expect((await short.inject({ url: '/api/v1/session', headers: browser.headers })).statusCode).toBe(200)
+      await new Promise((r) => setTimeout(r, 2_000))
+      expect((await short.inject({ url: '/api/v1/session', headers: browser.headers })).statusCode).toBe(401)
+    } finally {
+      await short.close()
+    }
+  })
+})
