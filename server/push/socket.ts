@@ -130,13 +130,13 @@ export default fp(
               : { kind: 'all', id: null, name: '' },
       })
 
+    const isViewRoom = (room: string) => room === 'all' || room.startsWith('team:') || room.startsWith('board:')
+
     /** Moves a connection into the rooms of a view (leaving its old view's) and sends its snapshot. */
     const watch = (socket: WallboardSocket, view: ViewRequest): ViewDecision => {
       const decision = decideView(socket.data.principal, view, app.directory)
       if (!decision.ok) return decision
-      for (const room of socket.rooms) {
-        if (room === 'all' || room.startsWith('team:') || room.startsWith('board:')) void socket.leave(room)
-      }
+      for (const room of socket.rooms) if (isViewRoom(room)) void socket.leave(room)
       void socket.join(decision.rooms)
       socket.data.view = view
       return decision
@@ -198,10 +198,15 @@ export default fp(
       })
     })
 
+    // The view rooms that have members, kept as the adapter creates and deletes rooms, so an update
+    // does not walk every connection's private rooms.
+    const viewRooms = new Set<string>()
+    io.of('/').adapter.on('create-room', (room: string) => isViewRoom(room) && viewRooms.add(room))
+    io.of('/').adapter.on('delete-room', (room: string) => viewRooms.delete(room))
+
     // Updates: each view room gets the changed queues it shows, encoded once per room.
     app.figures.on('update', (update) => {
-      const rooms = io.sockets.adapter.rooms
-      for (const room of rooms.keys()) {
+      for (const room of viewRooms) {
         let queues = update.queues
         if (room === 'all') {
           // every queue
@@ -275,7 +280,7 @@ export default fp(
     const refreshViews = async (resend = true): Promise<void> => {
       for (const socket of io.sockets.sockets.values()) {
         if (!socket.data.principal) continue
-        const before = [...socket.rooms].filter((r) => r === 'all' || r.startsWith('team:') || r.startsWith('board:')).sort()
+        const before = [...socket.rooms].filter(isViewRoom).sort()
         const decision = decideView(socket.data.principal, socket.data.view, app.directory)
         if (!decision.ok) {
           deny(socket, denial('forbidden', decision.reason))
