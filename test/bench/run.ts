@@ -29,6 +29,7 @@ const CLIENTS = Number(args.clients)
 const PROBE_RATE = Number(args['probe-rate'])
 const BACKGROUND_RATE = Number(args['background-rate'])
 const KEY = `bench-${randomBytes(12).toString('hex')}`
+const ADMIN_PASSWORD = `bench-${randomBytes(12).toString('hex')}`
 const RUN = randomBytes(4).toString('hex')
 const QUEUES = Array.from({ length: 20 }, (_, i) => `bench-q${i}`)
 
@@ -57,6 +58,7 @@ async function startServer(redisUrl: string): Promise<{ child: ChildProcess; bas
       REDIS_URL: redisUrl,
       WALLBOARD_DEMO: '0',
       WALLBOARD_API_KEY: KEY,
+      WALLBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_FORMAT: 'json',
@@ -115,7 +117,25 @@ async function ingest(base: string, batch: number, connections: number, tag: str
   }
 }
 
+/** Logs in as the admin and issues a display token for the default board, as a TV would get one. */
+async function displayToken(base: string): Promise<string> {
+  const login = await fetch(`${base}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  })
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!
+  const { csrfToken } = (await login.json()) as { csrfToken: string }
+  const issued = await fetch(`${base}/api/v1/boards/floor/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+    body: JSON.stringify({ name: 'bench' }),
+  })
+  return ((await issued.json()) as { secret: string }).secret
+}
+
 async function latency(base: string) {
+  const token = await displayToken(base)
   const clients: Array<Socket<ServerToClientEvents, ClientToServerEvents>> = []
   const sentAt: number[] = []
   const histogram = hdr.build({
@@ -126,7 +146,11 @@ async function latency(base: string) {
   })
   let seen = 0
   for (let c = 0; c < CLIENTS; c++) {
-    const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(base, { transports: ['websocket'], forceNew: true })
+    const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(base, {
+      transports: ['websocket'],
+      forceNew: true,
+      auth: { token },
+    })
     let observed = -1
     const observe = (q: QueueFigures | undefined) => {
       if (!q) return
