@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Property tests run hundreds of generated scenarios each.
+          testTimeout: 30_000,
         },
       },
       {

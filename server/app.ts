@@ -12,9 +12,7 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from 'fastify'
-import type { Definitions } from '../shared/figures/aggregate.js'
 import aggregate from './aggregate/plugin.js'
-import { defaultDefinitions } from './aggregate/definitions.js'
 import type { Config } from './config.js'
 import ingest from './ingest/http.js'
 import auth from './plugins/auth.js'
@@ -31,6 +29,8 @@ import admin from './admin/plugin.js'
 import security from './plugins/security.js'
 import audit from './routes/audit.js'
 import boards from './routes/boards.js'
+import definitions from './routes/definitions.js'
+import history from './routes/history.js'
 import keys from './routes/keys.js'
 import queues from './routes/queues.js'
 import session from './routes/session.js'
@@ -62,7 +62,6 @@ export interface AppOptions {
   config: Config
   /** the Redis to use; the launcher starts a local one when the config has none */
   redisUrl: string
-  definitions?: Definitions
   logger?: FastifyServerOptions['logger']
 }
 
@@ -158,16 +157,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     sessionSecret: config.sessionSecret,
     sessionIdleMinutes: config.sessionIdleMinutes,
   })
-  await app.register(admin)
+  await app.register(admin, { timezone: config.timezone })
   await app.register(ingest, {
     maxBatchEvents: config.maxBatchEvents,
     bodyLimitBytes: config.bodyLimitBytes,
     rateLimit: config.ingestRateLimit,
   })
-  await app.register(aggregate, { definitions: opts.definitions ?? defaultDefinitions(config.timezone) })
+  await app.register(aggregate)
   await app.register(push)
   await app.register(session, { loginRateLimit: config.loginRateLimit })
   await app.register(figures)
+  await app.register(definitions)
+  await app.register(history)
   await app.register(queues)
   await app.register(boards)
   await app.register(users)

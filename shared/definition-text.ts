@@ -5,8 +5,9 @@ import type { Definition, SlFormula } from './definitions.js'
 export type Lang = 'en' | 'zh-CN'
 
 /**
- * The short label a board puts next to service level, e.g. `SL 80/20 · abandons < 5 s ignored`.
- * It names every option that changes the number, so two boards with the same label agree.
+ * The short label a board puts next to service level, e.g. `SL 80/20 · abandons < 5 s ignored · v3`.
+ * It names every option that changes the number, and the version, so two boards with the same
+ * label agree.
  */
 export function definitionLabel(def: Definition, lang: Lang = 'en'): string {
   const t = def.slThresholdSec
@@ -31,6 +32,7 @@ export function definitionLabel(def: Definition, lang: Lang = 'en'): string {
     parts.push(zh ? '所有放弃计入' : 'all abandons counted')
   }
   if (!def.overflowCounts && def.slFormula !== 'answered-only') parts.push(zh ? '溢出不计入' : 'overflows excluded')
+  parts.push(`v${def.version}`)
   return parts.join(' · ')
 }
 
@@ -58,13 +60,20 @@ export function definitionFormulas(def: Definition): Record<string, string> {
     avgAbandonWaitSec: 'mean wait of abandoned calls (not short) with known wait',
     maxWaitSec: 'longest wait of any call whose outcome is in the window (whole seconds)',
     avgTalkSec: 'talk time of handled calls / handled',
-    avgAcwSec: 'ACW time ended in the window / handled',
-    ahtSec: '(talk time of handled calls + ACW time ended in the window) / handled',
+    avgAcwSec: 'after-call work time in the window / handled',
+    ahtSec: '(talk time of handled calls + after-call work time in the window) / handled',
+    occupancyPct:
+      '(time on calls + after-call work) / (time on calls + after-call work + time available), agent time in the window',
+    utilizationPct: `(time on calls + after-call work) / (logged-in time − time paused for ${def.utilizationExcludedReasons.length ? def.utilizationExcludedReasons.join(', ') : 'no reason'})`,
+    callsPerAgent: 'handled / agents who handled at least one call',
+    fcrPct: `handled calls not followed by a new call from the same caller${def.fcrScope === 'same-queue' ? ' in the same queue' : ''} within ${def.fcrWindowHours} h (nor marked unresolved) / handled calls with a known caller whose ${def.fcrWindowHours} h have passed; the others are fcrPending`,
     csatPct: `responses with csat ≥ ${def.csatTopBox} / responses with csat (scale 1–${def.csatScale})`,
     dsatPct: `responses with csat ≤ ${def.csatLowBox} / responses with csat`,
     nps: '100 × (promoters 9–10 − detractors 0–6) / responses with nps',
-    windows: `today: since ${String(def.dayStartHour).padStart(2, '0')}:00 ${def.timezone}; rolling: the last ${def.rollingMinutes} minutes, to the second`,
+    staffing:
+      'Erlang C: arrivals and AHT of the last 30 minutes, the SL target; needed = fewest agents meeting it, predicted with the agents logged in',
+    windows: `today: since ${String(def.dayStartHour).padStart(2, '0')}:00 ${def.timezone}; rolling: the last ${def.rollingMinutes} minutes, to the second for calls, by whole minutes for agent time; history: ${def.intervalMinutes}-minute intervals`,
     attribution:
-      'a call counts in the window of its outcome (answer, abandon, overflow); handled and talk at its end; ACW when it ends',
+      'a call counts in the window of its queue entry (arrived), of its outcome (answer, abandon, overflow), and of its end (handled, talk, FCR); agent time where it is spent; each day under the definition in force when it closed',
   }
 }

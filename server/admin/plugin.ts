@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import type { Directory } from '../auth/policy.js'
 import { AuditLog } from './audit.js'
 import { Boards } from './boards.js'
+import { DefinitionStore } from './definitions.js'
 import { QueueSettings } from './queue-settings.js'
 
 declare module 'fastify' {
@@ -12,14 +13,23 @@ declare module 'fastify' {
     audit: AuditLog
     boards: Boards
     queueSettings: QueueSettings
+    definitionStore: DefinitionStore
     directory: Directory
   }
 }
 
+export interface AdminPluginOptions {
+  /** the time zone of the first definition version */
+  timezone: string
+}
+
 const REFRESH_MS = 5_000
 
-export default fp(
-  async (app) => {
+export default fp<AdminPluginOptions>(
+  async (app, opts) => {
+    const definitionStore = new DefinitionStore(app.redis, app.keys, opts.timezone)
+    await definitionStore.load()
+    app.decorate('definitionStore', definitionStore)
     const boards = new Boards(app.redis, app.keys)
     const queueSettings = new QueueSettings(app.redis, app.keys)
     await Promise.all([boards.refresh(), queueSettings.refresh()])

@@ -4,11 +4,13 @@
 import { EventEmitter } from 'node:events'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
-import { type AggregateState, type Definitions, applyEvent, emptyState, prune, reindex } from '../../shared/figures/aggregate.js'
+import type { DefinitionBook } from '../../shared/definitions.js'
+import { type AggregateState, applyEvent, emptyState, prune, reindex } from '../../shared/figures/aggregate.js'
 import type { WallboardEvent } from '../../shared/events.js'
 import type { EventLog } from '../store/event-log.js'
 import { isUnavailable } from '../store/redis.js'
 import type { StateStore } from '../store/state-store.js'
+import { bookAt, recomputeForDefinitions } from './recompute.js'
 
 /** Orders stream ids (`<ms>-<seq>`). */
 export function comparePositions(a: string, b: string): number {
@@ -22,7 +24,8 @@ export interface AggregatorOptions {
   store: StateStore
   /** a connection of its own: XREAD BLOCK holds it */
   reader: Redis
-  defs: Definitions
+  /** the definition books: the one loaded last, and a re-read when another version may exist */
+  definitions: { current(): DefinitionBook; refresh(): Promise<DefinitionBook> }
   logger: FastifyBaseLogger
   batchSize?: number
   blockMs?: number
@@ -50,8 +53,11 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   newestEventAt: number | null = null
   healthy = false
   skipped = 0
+  /** the definitions every applied event was computed under */
+  book!: DefinitionBook
   private stopped = false
   private savedPosition = '0-0'
+  private savedDefinitions = 0
   private loop: Promise<void> | null = null
   private lastPrune = 0
   private readonly now: () => number
@@ -76,7 +82,14 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     this.savedPosition = saved.position
     this.applied = saved.applied
     this.lastPrune = this.now()
-    this.opts.logger.info({ position: this.position, applied: this.applied, rows }, 'aggregator state loaded')
+    const book = await this.opts.definitions.refresh()
+    // Saved under an older definition (a change was made, then the process stopped): catch up.
+    this.book = saved.definitions > 0 ? bookAt(book, saved.definitions) : book
+    this.savedDefinitions = saved.definitions
+    this.opts.logger.info(
+      { position: this.position, applied: this.applied, rows, definitions: saved.definitions },
+      'aggregator state loaded',
+    )
   }
 
   start(): void {
@@ -128,6 +141,8 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   private async step(blockMs: number): Promise<boolean> {
     // A batch applied in memory but not yet saved is saved before anything new is read.
     await this.save()
+    const book = await this.opts.definitions.refresh()
+    if (book.current.version !== this.book.current.version) await this.adopt(book)
     const askedAt = this.now()
     const entries = await this.opts.log.readAfter(this.opts.reader, this.position, this.batchSize, blockMs)
     for (const entry of entries) {
@@ -143,7 +158,7 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
         this.position = entry.position
         this.applied++
       }
-      applyEvent(this.state, event, this.opts.defs)
+      applyEvent(this.state, event, this.book)
       if (this.newestEventAt === null || event.ts > this.newestEventAt) this.newestEventAt = event.ts
     }
     const now = this.now()
@@ -164,13 +179,39 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     return more
   }
 
+  /**
+   * Switches to a newer definition book: the current day of every queue whose definition changed
+   * is recomputed from the log, then saved with the new version in the same transaction.
+   */
+  private async adopt(book: DefinitionBook): Promise<void> {
+    const started = this.now()
+    const r = await recomputeForDefinitions(this.state, this.opts.log, this.position, this.book, book, started)
+    this.book = book
+    await this.save()
+    this.emit('applied', { queues: new Set(this.state.touchedQueues), agents: new Set(this.state.touchedAgents), events: 0 })
+    this.state.touchedQueues.clear()
+    this.state.touchedAgents.clear()
+    this.opts.logger.info(
+      {
+        version: book.current.version,
+        changed: r.changed.map((q) => q ?? 'centre'),
+        replayed: r.replayed,
+        ms: this.now() - started,
+      },
+      'definitions changed: current day recomputed',
+    )
+  }
+
   private async save(): Promise<void> {
     const changes = this.opts.store.takeChanges(this.state)
     const empty = changes.every(([, rows]) => rows.length === 0)
-    if (empty && this.savedPosition === this.position) return
+    const definitions = this.book.current.version
+    if (empty && this.savedPosition === this.position && this.savedDefinitions === definitions) return
     try {
-      await this.opts.store.save(changes, { position: this.position, applied: this.applied })
+      await this.opts.store.save(changes, { position: this.position, applied: this.applied, definitions })
+      this.opts.store.forgetWritten(this.state, changes)
       this.savedPosition = this.position
+      this.savedDefinitions = definitions
     } catch (err) {
       this.opts.store.restoreChanges(this.state, changes)
       throw err

@@ -39,7 +39,7 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
 
   constructor(
     private readonly aggregator: Aggregator,
-    private readonly defs: Definitions,
+    private readonly defs: () => Definitions,
     private readonly opts: {
       now?: () => number
       minIntervalMs?: number
@@ -51,7 +51,7 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
   }
 
   private compute(now: number, extra: FigureOptions & { queues?: Iterable<string> } = {}): QueueFigures[] {
-    return computeFigures(this.aggregator.state, this.defs, now, { nameOf: this.opts.nameOf, ...extra })
+    return computeFigures(this.aggregator.state, this.defs(), now, { nameOf: this.opts.nameOf, ...extra })
   }
 
   private now(): number {
@@ -82,7 +82,7 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     const snap: FiguresSnapshot = {
       asOf: this.aggregator.asOf,
       serverNow: now,
-      timezone: this.defs.centre.timezone,
+      timezone: this.defs().forCentre(now).timezone,
       view: scope.view ?? { kind: 'all', id: null, name: '' },
       queues: this.compute(now, scope.queues ? { queues: scope.queues } : {}),
     }
@@ -90,8 +90,9 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     return snap
   }
 
-  agents(): { asOf: number | null; agents: AgentFigures[] } {
-    return { asOf: this.aggregator.asOf, agents: computeAgentFigures(this.aggregator.state, this.defs, this.now()) }
+  agents(): { asOf: number | null; serverNow: number; agents: AgentFigures[] } {
+    const now = this.now()
+    return { asOf: this.aggregator.asOf, serverNow: now, agents: computeAgentFigures(this.aggregator.state, this.defs(), now) }
   }
 
   private schedule(queues: Set<string>): void {

@@ -1,9 +1,7 @@
-// The read API: current figures, agents and definitions, for a `read` API key or a logged-in user;
+// The read API: current figures and agents, for a `read` API key or a logged-in user;
 // team leads get their teams' queues and agents only.
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
-import { definitionFormulas, definitionLabel } from '../../shared/definition-text.js'
-import { DefinitionSchema } from '../../shared/definitions.js'
 import { AgentFiguresSchema, FiguresSnapshotSchema } from '../../shared/figures/schema.js'
 import { agentVisible, visibleQueues } from '../auth/policy.js'
 import { ANY_USER, authErrors } from './schemas.js'
@@ -54,7 +52,11 @@ const figures: FastifyPluginAsync = async (app) => {
         tags: ['figures'],
         security: [{ bearer: [] }, { session: [] }],
         response: {
-          200: Type.Object({ asOf: Type.Union([Type.Number(), Type.Null()]), agents: Type.Array(AgentFiguresSchema) }),
+          200: Type.Object({
+            asOf: Type.Union([Type.Number(), Type.Null()]),
+            serverNow: Type.Number({ description: 'the instant the figures are computed at' }),
+            agents: Type.Array(AgentFiguresSchema),
+          }),
           ...authErrors,
         },
       },
@@ -62,39 +64,6 @@ const figures: FastifyPluginAsync = async (app) => {
     async (req) => {
       const all = app.figures.agents()
       return { ...all, agents: all.agents.filter((a) => agentVisible(req.principal!, a.team)) }
-    },
-  )
-
-  app.get(
-    '/api/v1/definitions',
-    {
-      preHandler: reader,
-      schema: {
-        summary: 'Metric definitions in force',
-        tags: ['figures'],
-        security: [{ bearer: [] }, { session: [] }],
-        response: {
-          200: Type.Object({
-            definitions: Type.Array(
-              Type.Object({
-                ...DefinitionSchema.properties,
-                label: Type.String(),
-                labelZh: Type.String(),
-                formulas: Type.Record(Type.String(), Type.String()),
-              }),
-            ),
-          }),
-          ...authErrors,
-        },
-      },
-    },
-    async () => {
-      const def = app.definitions.centre
-      return {
-        definitions: [
-          { ...def, label: definitionLabel(def), labelZh: definitionLabel(def, 'zh-CN'), formulas: definitionFormulas(def) },
-        ],
-      }
     },
   )
 }

@@ -45,6 +45,18 @@ export class EventLog {
     return entries.map(([position, fields]) => ({ position, json: fields[1] ?? '' }))
   }
 
+  /** Entries from `from` (inclusive; a stream id or `<ms>`) up to `to` (inclusive), `count` at a time. */
+  async *range(from: string, to: string, count = 5000): AsyncGenerator<LogEntry[]> {
+    let start = from
+    for (;;) {
+      const batch = await this.redis.xrange(this.keys.events, start, to, 'COUNT', count)
+      if (batch.length === 0) return
+      yield batch.map(([position, fields]) => ({ position, json: fields[1] ?? '' }))
+      if (batch.length < count) return
+      start = `(${batch[batch.length - 1]![0]}`
+    }
+  }
+
   /** The id of the newest entry, or null for an empty log. */
   async lastPosition(): Promise<string | null> {
     const [newest] = await this.redis.xrevrange(this.keys.events, '+', '-', 'COUNT', 1)

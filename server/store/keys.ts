@@ -30,6 +30,8 @@ export interface Keys {
   boards: string
   /** hash: queue id → queue settings JSON (name, team) */
   queueSettings: string
+  /** hash: definition-set version → the set's JSON (every version is kept: figures name theirs) */
+  definitions: string
   /** stream: the audit log of configuration changes */
   audit: string
   /** hash: generated secrets the processes share (the session-cookie key) */
@@ -58,6 +60,7 @@ export function redisKeys(prefix: string): Keys {
     loginFailures: (username) => `${base}login-failures:${username}`,
     boards: `${base}boards`,
     queueSettings: `${base}queue-settings`,
+    definitions: `${base}definitions`,
     audit: `${base}audit`,
     secrets: `${base}secrets`,
     rateLimit: `${base}rate:`,

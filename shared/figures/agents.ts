@@ -1,13 +1,29 @@
 // One agent: its own state history (a timeline ordered by event time, so a late event lands in
-// its place), its queue membership, the calls it answered, and the ACW periods that follow.
+// its place), its queue membership over time, the calls it answered, and the stretches of time it
+// spent in each state: on calls, available, in after-call work, paused (by reason).
 import type { AgentOwnState } from '../events.js'
 
 /** A state the agent set: [event time, state, pause reason, event id (orders equal times)]. */
 export type StatePoint = [ts: number, state: AgentOwnState, reason: string | null, id: string]
 /** A call the agent answered: [answered at, queue, call key, ended at (null while talking)]. */
 export type AnsweredCall = [answeredAt: number, queue: string, key: string, endedAt: number | null]
-/** An ACW period whose time is counted: [start, end, queue of the call before it, ms]. */
-export type AcwPeriod = [start: number, end: number, queue: string | null, ms: number]
+/** An explicit membership from an `agent.state` with `queues`: [event time, queues, event id]. */
+export type MembershipPoint = [ts: number, queues: string[], id: string]
+
+export type SegmentKind = 'onCall' | 'available' | 'acw' | 'paused'
+/**
+ * A stretch of the agent's time that is over: [start, end, kind, pause reason, queue, members].
+ * `queue` is the call's queue (onCall) or the queue of the call answered just before (acw); the
+ * stretch's time also counts for `members`, the queues the agent belonged to when it began.
+ */
+export type Segment = [
+  start: number,
+  end: number,
+  kind: SegmentKind,
+  reason: string | null,
+  queue: string | null,
+  members: string[],
+]
 
 export interface AgentRecord {
   id: string
@@ -17,15 +33,14 @@ export interface AgentRecord {
   nameTs: number
   teamTs: number
   points: StatePoint[]
-  /** explicit membership from the newest `agent.state` that carried `queues` */
-  membership: string[] | null
-  membershipTs: number
+  /** explicit memberships over time, oldest first */
+  memberships: MembershipPoint[]
   /** queues the agent took or was offered calls in; used while no explicit membership is known */
   learnedQueues: string[]
   /** saved one row per call (the `agentCalls` table), not inside the agent's row: see aggregate.ts */
   calls: AnsweredCall[]
-  /** ACW periods currently counted in the buckets, so a late event can take them back exactly */
-  acw: AcwPeriod[]
+  /** the segments currently counted in the buckets, so a late event can take them back exactly */
+  segments: Segment[]
 }
 
 export function newAgent(id: string): AgentRecord {
@@ -36,25 +51,33 @@ export function newAgent(id: string): AgentRecord {
     nameTs: 0,
     teamTs: 0,
     points: [],
-    membership: null,
-    membershipTs: 0,
+    memberships: [],
     learnedQueues: [],
     calls: [],
-    acw: [],
+    segments: [],
   }
 }
 
-function comparePoints(a: StatePoint, b: StatePoint): number {
-  return a[0] - b[0] || (a[3] < b[3] ? -1 : a[3] > b[3] ? 1 : 0)
-}
+const byTimeThenId = <T extends [number, unknown, ...unknown[]]>(a: T, b: T, idOf: (x: T) => string) =>
+  a[0] - b[0] || (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0)
 
 /** Inserts a state point in time order; false if the same event is already there. */
 export function insertPoint(a: AgentRecord, p: StatePoint): boolean {
   const pts = a.points
   let i = pts.length
-  while (i > 0 && comparePoints(pts[i - 1]!, p) > 0) i--
+  while (i > 0 && byTimeThenId(pts[i - 1]!, p, (x) => x[3]) > 0) i--
   if (i > 0 && pts[i - 1]![3] === p[3]) return false
   pts.splice(i, 0, p)
+  return true
+}
+
+/** Inserts an explicit membership in time order; false if the same event is already there. */
+export function insertMembership(a: AgentRecord, m: MembershipPoint): boolean {
+  const ms = a.memberships
+  let i = ms.length
+  while (i > 0 && byTimeThenId(ms[i - 1]!, m, (x) => x[2]) > 0) i--
+  if (i > 0 && ms[i - 1]![2] === m[2]) return false
+  ms.splice(i, 0, m)
   return true
 }
 
@@ -100,29 +123,54 @@ export function currentPoint(a: AgentRecord): StatePoint | null {
 }
 
 /**
- * ACW time that is over: the agent's own state is `acw` from an `acw` point to the next point,
- * except while it is on a call (then it is onCall). Each stretch belongs to the queue of the call
- * answered just before it, and counts once it ends: at the next point, or when a call begins.
+ * The queues the agent belongs to at an instant: the newest explicit membership then, else learned.
+ * A copy: segments keep it, and the learned list grows in place.
  */
-export function acwPeriods(a: AgentRecord): AcwPeriod[] {
-  const out: AcwPeriod[] = []
-  const { points, calls } = a
-  const queueBefore = (t: number) => {
-    let q: string | null = null
-    for (const c of calls) {
-      if (c[0] > t) break
-      q = c[1]
-    }
-    return q
+export function membershipAt(a: AgentRecord, atMs: number): string[] {
+  let found: string[] | null = null
+  for (const m of a.memberships) {
+    if (m[0] > atMs) break
+    found = m[1]
   }
-  const push = (from: number, to: number) => {
-    if (to > from) out.push([from, to, queueBefore(from), to - from])
+  return [...(found ?? a.memberships[0]?.[1] ?? a.learnedQueues)]
+}
+
+/** The queues the agent belongs to now. */
+export function membershipOf(a: AgentRecord): string[] {
+  return a.memberships[a.memberships.length - 1]?.[1] ?? a.learnedQueues
+}
+
+/** The queue of the call the agent answered last at or before an instant. */
+function queueBefore(calls: AnsweredCall[], t: number): string | null {
+  let q: string | null = null
+  for (const c of calls) {
+    if (c[0] > t) break
+    q = c[1]
+  }
+  return q
+}
+
+/**
+ * The stretches of time that are over. Calls (answered to ended) are onCall whatever the agent's
+ * own state; between calls the agent is in the state it set last, from each point to the next.
+ * Time before the first known point is not counted (the state then is unknown), nor is offline time.
+ */
+export function agentSegments(a: AgentRecord): Segment[] {
+  const out: Segment[] = []
+  const { points, calls } = a
+  for (const c of calls) {
+    if (c[3] !== null && c[3] > c[0]) out.push([c[0], c[3], 'onCall', null, c[1], membershipAt(a, c[0])])
   }
   for (let i = 0; i < points.length; i++) {
-    const p = points[i]!
-    if (p[1] !== 'acw') continue
+    const [start, state, reason] = points[i]!
+    if (state === 'offline') continue
     const end = i + 1 < points.length ? points[i + 1]![0] : Number.POSITIVE_INFINITY
-    let cur = p[0]
+    const push = (from: number, to: number) => {
+      if (to <= from) return
+      const queue = state === 'acw' ? queueBefore(calls, from) : null
+      out.push([from, to, state, state === 'paused' ? reason : null, queue, membershipAt(a, from)])
+    }
+    let cur = start
     for (const c of calls) {
       if (c[0] >= end) break
       const callEnd = c[3] ?? Number.POSITIVE_INFINITY
@@ -133,7 +181,14 @@ export function acwPeriods(a: AgentRecord): AcwPeriod[] {
     }
     if (end !== Number.POSITIVE_INFINITY) push(cur, end)
   }
-  return out
+  return out.sort((x, y) => x[0] - y[0] || (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0))
+}
+
+/** The open stretch now (not yet counted): the own state since its last change, unless on a call. */
+export function openSegmentStart(a: AgentRecord): number | null {
+  const p = currentPoint(a)
+  if (!p || p[1] === 'offline') return null
+  return ownStateSince(a)
 }
 
 /** When the agent's own state last took effect: its newest point, or the end of a call after it. */
@@ -145,14 +200,11 @@ export function ownStateSince(a: AgentRecord): number | null {
   return since
 }
 
-export function membershipOf(a: AgentRecord): string[] {
-  return a.membership ?? a.learnedQueues
-}
-
 /**
- * Drops history older than `horizonMs` but keeps the newest point and call before it, so that the
- * state at the horizon and the queue of the first retained ACW period stay known. ACW periods
- * that start before the first retained point are frozen: their contribution stays counted.
+ * Drops history older than `horizonMs` but keeps the newest point, call and membership before it,
+ * so that the state at the horizon, the queue of the first retained ACW and the membership then
+ * stay known. Segments that start before the first retained point are frozen: their contribution
+ * stays counted and no late event can take it back.
  */
 export function pruneAgent(a: AgentRecord, horizonMs: number): boolean {
   let changed = false
@@ -162,16 +214,29 @@ export function pruneAgent(a: AgentRecord, horizonMs: number): boolean {
     a.points.splice(0, firstKept)
     changed = true
   }
-  // Calls are kept back to the one answered before the first retained point: that call names the
-  // queue of an ACW period starting there.
   const keepFrom = a.points[0]?.[0] ?? horizonMs
+  const limit = Math.min(keepFrom, horizonMs)
   let firstCall = 0
-  while (firstCall + 1 < a.calls.length && a.calls[firstCall + 1]![0] <= Math.min(keepFrom, horizonMs)) firstCall++
+  while (firstCall + 1 < a.calls.length && a.calls[firstCall + 1]![0] <= limit) firstCall++
+  // A call that may still end, or that ends after the first kept point, carves time the segments need.
+  while (firstCall > 0 && (a.calls[firstCall - 1]![3] === null || a.calls[firstCall - 1]![3]! > limit)) firstCall--
   if (firstCall > 0) {
     a.calls.splice(0, firstCall)
     changed = true
   }
-  const before = a.acw.length
-  a.acw = a.acw.filter((p) => p[0] >= keepFrom)
-  return changed || a.acw.length !== before
+  let firstMembership = 0
+  while (firstMembership + 1 < a.memberships.length && a.memberships[firstMembership + 1]![0] <= limit) firstMembership++
+  if (firstMembership > 0) {
+    a.memberships.splice(0, firstMembership)
+    changed = true
+  }
+  // What stays counted-and-revisable is exactly what the pruned history still yields; the rest is frozen.
+  const still = new Set(agentSegments(a).map(segmentKey))
+  const before = a.segments.length
+  a.segments = a.segments.filter((s) => still.has(segmentKey(s)))
+  return changed || a.segments.length !== before
+}
+
+export function segmentKey(s: Segment): string {
+  return JSON.stringify(s)
 }

@@ -1,23 +1,30 @@
 // applyEvent(state, event) → state: the functional core of the aggregator. Deterministic and free
-// of I/O; each event touches one call, one agent or one survey and the buckets of its time, so it
-// costs O(1). A late or out-of-order event takes back what the old record contributed and adds
-// what the new one does, so the counters equal those of the sorted log whatever the arrival order.
+// of I/O; each event touches one call, one agent, one caller or one survey and the buckets of its
+// time, so it costs O(1). A late or out-of-order event takes back what the old records contributed
+// and adds what the new ones do, so the counters equal those of the sorted log whatever the order.
+//
+// Buckets, by key: `q|date|queue` a queue's business day, `i|startMs|queue` an interval (15 or 30
+// minutes, aligned to the local clock), `m|minute|queue` a minute and `s|second|queue` a second
+// (the rolling window), `a|date|agent` an agent's business day. Calls count in seconds too, so that
+// the rolling window is exact to the second for them; agent time counts by whole minutes.
 import type { Definition } from '../definitions.js'
-import { MAX_ROLLING_MINUTES } from '../definitions.js'
+import { MAX_FCR_WINDOW_HOURS, MAX_ROLLING_MINUTES } from '../definitions.js'
 import type { CallEvent, EventOf, WallboardEvent } from '../events.js'
 import {
-  type AcwPeriod,
   type AgentRecord,
   type AnsweredCall,
-  acwPeriods,
+  type Segment,
+  agentSegments,
   insertCall,
+  insertMembership,
   insertPoint,
   membershipOf,
   newAgent,
   pruneAgent,
   removeCall,
+  segmentKey,
 } from './agents.js'
-import { BusinessCalendar } from './calendar.js'
+import { BusinessCalendar, wallClock } from './calendar.js'
 import {
   type CallRecord,
   type Contribution,
@@ -31,27 +38,8 @@ import {
   newCall,
   outcomeOf,
 } from './calls.js'
-import { type Counters, type Delta, addCounters, applyDelta, emptyCounters, isEmpty } from './counters.js'
+import { type Counters, type Delta, applyDelta, completeCounters, emptyCounters, isEmpty } from './counters.js'
 import { Table } from './table.js'
-
-export type AgentCallRow = [answeredAt: number, queue: string, endedAt: number | null]
-
-/** The tables that make up the saved state; everything else in AggregateState is rebuilt by reindex(). */
-export const SAVED_TABLES = ['calls', 'agents', 'queues', 'buckets', 'answered', 'pendingSurveys', 'agentCalls'] as const
-export type SavedTable = (typeof SAVED_TABLES)[number]
-
-/** Fields of a table's rows that are saved in another table and must be left out of the row. */
-export const SAVED_APART: Partial<Record<SavedTable, readonly string[]>> = { agents: ['calls'] }
-
-const agentCallKey = (agent: string, key: string) => `${agent}\u0000${key}`
-
-function saveCall(s: AggregateState, agent: string, c: AnsweredCall): void {
-  s.agentCalls.set(agentCallKey(agent, c[2]), [c[0], c[1], c[3]])
-}
-
-function forgetCalls(s: AggregateState, agent: string, calls: AnsweredCall[]): void {
-  for (const c of calls) s.agentCalls.delete(agentCallKey(agent, c[2]))
-}
 
 export interface QueueRecord {
   id: string
@@ -83,17 +71,64 @@ export interface PendingSurvey {
   needsAgent: boolean
 }
 
-/** Which definition applies where: per queue, and the centre's for agent-level buckets. */
+export type AgentCallRow = [answeredAt: number, queue: string, endedAt: number | null]
+
+/** A caller's queue entry, for first-contact resolution: [queued at, queue, call id]. */
+export type ArrivalRow = [queuedAt: number, queue: string, callId: string]
+
+/** A handled call waiting on (or holding) its first-contact-resolution verdict. */
+export interface FcrRecord {
+  callId: string
+  caller: string
+  queue: string
+  endedAt: number
+  /** the verdict currently counted: repeat (true), resolved (false) */
+  repeat: boolean
+}
+
+/** The newest outcome code of a call id: [event time, resolved (null: not said), event id]. */
+export type DispositionRow = [ts: number, resolved: boolean | null, id: string]
+
+/** The tables that make up the saved state; everything else in AggregateState is rebuilt by reindex(). */
+export const SAVED_TABLES = [
+  'calls',
+  'agents',
+  'queues',
+  'buckets',
+  'answered',
+  'pendingSurveys',
+  'agentCalls',
+  'arrivals',
+  'fcr',
+  'dispositions',
+  'history',
+] as const
+export type SavedTable = (typeof SAVED_TABLES)[number]
+
+/** Fields of a table's rows that are saved in another table and must be left out of the row. */
+export const SAVED_APART: Partial<Record<SavedTable, readonly string[]>> = { agents: ['calls'] }
+
+/**
+ * Tables only ever written: closed intervals are moved to `history` and merged there by adding
+ * (a late event for an archived interval adds to it); they are not loaded back into memory.
+ */
+export const WRITE_ONLY_TABLES: readonly SavedTable[] = ['history']
+
+/** Which definition applies to a queue (or the centre) at an instant; see DefinitionBook. */
 export interface Definitions {
-  forQueue(queue: string): Definition
-  centre: Definition
+  forQueue(queue: string, atMs?: number): Definition
+  forCentre(atMs?: number): Definition
+}
+
+/** The same definition everywhere and always (tests, tools). */
+export function fixedDefinitions(def: Definition): Definitions {
+  return { forQueue: () => def, forCentre: () => def }
 }
 
 export interface AggregateState {
   calls: Table<CallRecord>
   agents: Table<AgentRecord>
   queues: Table<QueueRecord>
-  /** `q|date|queue` day, `s|epochSec|queue` second (rolling), `a|date|agent` agent day */
   buckets: Table<Counters>
   answered: Table<AnsweredVisit>
   pendingSurveys: Table<PendingSurvey[]>
@@ -103,13 +138,23 @@ export interface AggregateState {
    * agent's whole recent history.
    */
   agentCalls: Table<AgentCallRow>
+  /** callers' queue entries, `caller\0callKey` → row, kept for the longest FCR window */
+  arrivals: Table<ArrivalRow>
+  /** handled calls with a known caller, by call key, kept for their FCR window */
+  fcr: Table<FcrRecord>
+  dispositions: Table<DispositionRow>
+  /** archived intervals (write-only, see WRITE_ONLY_TABLES) */
+  history: Table<Counters>
   // Derived indexes, rebuilt from the tables by reindex(); never saved.
   waiting: Map<string, Set<string>>
   talking: Map<string, Set<string>>
   ringing: Map<string, Set<string>>
   seconds: Map<string, Map<number, Counters>>
-  /** the same seconds summed per minute, so a 30-minute window costs ~150 additions, not 1,800 */
   minutes: Map<string, Map<number, Counters>>
+  intervals: Map<string, Map<number, Counters>>
+  callerArrivals: Map<string, Map<string, ArrivalRow>>
+  fcrByCaller: Map<string, Set<string>>
+  fcrByCallId: Map<string, Set<string>>
   /** what changed since the shell last pushed figures */
   touchedQueues: Set<string>
   touchedAgents: Set<string>
@@ -124,11 +169,19 @@ export function emptyState(): AggregateState {
     answered: new Table(),
     pendingSurveys: new Table(),
     agentCalls: new Table(),
+    arrivals: new Table(),
+    fcr: new Table(),
+    dispositions: new Table(),
+    history: new Table(),
     waiting: new Map(),
     talking: new Map(),
     ringing: new Map(),
     seconds: new Map(),
     minutes: new Map(),
+    intervals: new Map(),
+    callerArrivals: new Map(),
+    fcrByCaller: new Map(),
+    fcrByCallId: new Map(),
     touchedQueues: new Set(),
     touchedAgents: new Set(),
   }
@@ -145,18 +198,29 @@ export function calendarOf(def: Definition): BusinessCalendar {
   return c
 }
 
+/** The start of the interval containing an instant: aligned to the local clock (DST-safe). */
+export function intervalStart(atMs: number, def: Definition): number {
+  const w = wallClock(atMs, def.timezone)
+  const intoSec = (w.minute % def.intervalMinutes) * 60 + w.second
+  return atMs - (((atMs % 1000) + 1000) % 1000) - intoSec * 1000
+}
+
 export const bucketKey = {
   queueDay: (queue: string, date: string) => `q|${date}|${queue}`,
+  interval: (queue: string, startMs: number) => `i|${startMs}|${queue}`,
+  minute: (queue: string, minute: number) => `m|${minute}|${queue}`,
   second: (queue: string, sec: number) => `s|${sec}|${queue}`,
   agentDay: (agent: string, date: string) => `a|${date}|${agent}`,
 }
 
-export function parseBucketKey(key: string): { kind: 'q' | 's' | 'a'; time: string; scope: string } | null {
+export type BucketKind = 'q' | 'i' | 'm' | 's' | 'a'
+
+export function parseBucketKey(key: string): { kind: BucketKind; time: string; scope: string } | null {
   const a = key.indexOf('|')
   const b = key.indexOf('|', a + 1)
   if (a !== 1 || b < 0) return null
   const kind = key[0]
-  if (kind !== 'q' && kind !== 's' && kind !== 'a') return null
+  if (kind !== 'q' && kind !== 'i' && kind !== 'm' && kind !== 's' && kind !== 'a') return null
   return { kind, time: key.slice(a + 1, b), scope: key.slice(b + 1) }
 }
 
@@ -171,51 +235,67 @@ function indexRemove(index: Map<string, Set<string>>, k: string, v: string): voi
   if (s?.delete(v) && s.size === 0) index.delete(k)
 }
 
-function bump(s: AggregateState, key: string, delta: Delta, sign: 1 | -1): Counters | null {
+function timeIndex(s: AggregateState, kind: BucketKind): Map<string, Map<number, Counters>> | null {
+  return kind === 's' ? s.seconds : kind === 'm' ? s.minutes : kind === 'i' ? s.intervals : null
+}
+
+function bump(s: AggregateState, kind: BucketKind, time: string | number, scope: string, delta: Delta, sign: 1 | -1): void {
+  const key = `${kind}|${time}|${scope}`
   let b = s.buckets.get(key)
   if (!b) b = emptyCounters()
   applyDelta(b, delta, sign)
+  const index = timeIndex(s, kind)
   if (isEmpty(b)) {
     s.buckets.delete(key)
-    return null
+    index?.get(scope)?.delete(Number(time))
+    return
   }
   s.buckets.set(key, b)
-  return b
+  if (index) {
+    let perScope = index.get(scope)
+    if (!perScope) index.set(scope, (perScope = new Map()))
+    perScope.set(Number(time), b)
+  }
 }
 
-function addContribution(s: AggregateState, c: Contribution, sign: 1 | -1, defs: Definitions): void {
-  if (c.queue !== null) {
-    const def = defs.forQueue(c.queue)
-    bump(s, bucketKey.queueDay(c.queue, calendarOf(def).dateOf(c.at)), c.delta, sign)
-    const sec = Math.floor(c.at / 1000)
-    const b = bump(s, bucketKey.second(c.queue, sec), c.delta, sign)
-    let perQueue = s.seconds.get(c.queue)
-    if (!perQueue) s.seconds.set(c.queue, (perQueue = new Map()))
-    if (b) perQueue.set(sec, b)
-    else perQueue.delete(sec)
-    addToMinute(s, c.queue, Math.floor(sec / 60), c.delta, sign)
-    s.touchedQueues.add(c.queue)
-  }
+/**
+ * Adds a contribution to the buckets of its time, under the definition in force then. `fine`
+ * contributions (calls, surveys) also count per second, so the rolling window is exact for them.
+ */
+function addContribution(s: AggregateState, c: Contribution, sign: 1 | -1, defs: Definitions, fine = true): void {
+  if (c.queue !== null) addToQueue(s, c.queue, c.at, c.delta, sign, defs, fine)
   if (c.agent !== null) {
-    bump(s, bucketKey.agentDay(c.agent, calendarOf(defs.centre).dateOf(c.at)), c.delta, sign)
+    bump(s, 'a', calendarOf(defs.forCentre(c.at)).dateOf(c.at), c.agent, c.delta, sign)
     s.touchedAgents.add(c.agent)
   }
 }
 
-function addToMinute(s: AggregateState, queue: string, minute: number, delta: Delta, sign: 1 | -1): void {
-  let perQueue = s.minutes.get(queue)
-  if (!perQueue) s.minutes.set(queue, (perQueue = new Map()))
-  let m = perQueue.get(minute)
-  if (!m) perQueue.set(minute, (m = emptyCounters()))
-  applyDelta(m, delta, sign)
-  if (isEmpty(m)) perQueue.delete(minute)
+function addToQueue(
+  s: AggregateState,
+  queue: string,
+  at: number,
+  delta: Delta,
+  sign: 1 | -1,
+  defs: Definitions,
+  fine: boolean,
+): void {
+  const def = defs.forQueue(queue, at)
+  bump(s, 'q', calendarOf(def).dateOf(at), queue, delta, sign)
+  bump(s, 'i', intervalStart(at, def), queue, delta, sign)
+  const sec = Math.floor(at / 1000)
+  bump(s, 'm', Math.floor(sec / 60), queue, delta, sign)
+  if (fine) bump(s, 's', sec, queue, delta, sign)
+  s.touchedQueues.add(queue)
+}
+
+function sameDelta(a: Delta, b: Delta): boolean {
+  const ka = Object.keys(a)
+  if (ka.length !== Object.keys(b).length) return false
+  return ka.every((k) => JSON.stringify(a[k as keyof Delta]) === JSON.stringify(b[k as keyof Delta]))
 }
 
 function sameContribution(a: Contribution, b: Contribution): boolean {
-  if (a.at !== b.at || a.queue !== b.queue || a.agent !== b.agent) return false
-  const ka = Object.keys(a.delta)
-  if (ka.length !== Object.keys(b.delta).length) return false
-  return ka.every((k) => a.delta[k as keyof Delta] === b.delta[k as keyof Delta])
+  return a.at === b.at && a.queue === b.queue && a.agent === b.agent && sameDelta(a.delta, b.delta)
 }
 
 /** Takes back the contributions that are gone and adds the new ones; identical ones cost nothing. */
@@ -256,40 +336,172 @@ function touchAgentQueues(s: AggregateState, a: AgentRecord): void {
   s.touchedAgents.add(a.id)
 }
 
-function learnQueue(s: AggregateState, a: AgentRecord, queue: string): void {
+function learnQueue(s: AggregateState, a: AgentRecord, queue: string, defs: Definitions): void {
   if (!a.learnedQueues.includes(queue)) {
     a.learnedQueues.push(queue)
     a.learnedQueues.sort()
     s.agents.touch(a.id)
+    // Without an explicit membership, the learned queues are the membership the agent's time counts for.
+    if (a.memberships.length === 0) refreshSegments(s, a, defs)
   }
 }
 
-function acwContribution(agent: string, p: AcwPeriod): Contribution {
-  return { at: p[1], queue: p[2], agent, delta: { acwMs: p[3] } }
+// ——— agent time ————————————————————————————————————————————————————————————————————————
+
+/** The counter a stretch of time adds to, for the agent and for the queues it concerns. */
+function segmentDeltas(seg: Segment, ms: number): { agent: Delta; own: Delta | null; members: Delta } {
+  const [, , kind, reason, ,] = seg
+  switch (kind) {
+    case 'onCall':
+      return { agent: { onCallMs: ms, loggedInMs: ms }, own: { onCallMs: ms }, members: { loggedInMs: ms } }
+    case 'acw':
+      return { agent: { acwMs: ms, loggedInMs: ms }, own: { acwMs: ms }, members: { loggedInMs: ms } }
+    case 'available':
+      return { agent: { availableMs: ms, loggedInMs: ms }, own: null, members: { availableMs: ms, loggedInMs: ms } }
+    case 'paused': {
+      const paused = { [reason ?? 'unspecified']: ms }
+      return { agent: { pausedMs: paused, loggedInMs: ms }, own: null, members: { pausedMs: paused, loggedInMs: ms } }
+    }
+  }
 }
 
-/** Recomputes the agent's finished ACW periods and replaces what they contribute. */
-function refreshAcw(s: AggregateState, a: AgentRecord, defs: Definitions): void {
-  const next = acwPeriods(a)
-  const same = next.length === a.acw.length && next.every((p, i) => p.every((v, j) => v === a.acw[i]![j]))
-  if (same) return
-  replaceContributions(
-    s,
-    a.acw.map((p) => acwContribution(a.id, p)),
-    next.map((p) => acwContribution(a.id, p)),
-    defs,
-  )
-  a.acw = next
+/** Adds (or takes back) a stretch of agent time, minute by minute, so that every bucket gets its share. */
+function applySegment(s: AggregateState, agent: string, seg: Segment, sign: 1 | -1, defs: Definitions): void {
+  const [start, end, , , queue, members] = seg
+  let from = start
+  while (from < end) {
+    const to = Math.min(end, (Math.floor(from / 60_000) + 1) * 60_000)
+    const d = segmentDeltas(seg, to - from)
+    bump(s, 'a', calendarOf(defs.forCentre(from)).dateOf(from), agent, d.agent, sign)
+    if (queue !== null && d.own) {
+      // Serving a queue's call is time logged in for it, member or not.
+      addToQueue(s, queue, from, members.includes(queue) ? d.own : { ...d.own, loggedInMs: to - from }, sign, defs, false)
+    }
+    for (const q of members) addToQueue(s, q, from, d.members, sign, defs, false)
+    from = to
+  }
+  s.touchedAgents.add(agent)
+}
+
+/** Recomputes the agent's finished stretches of time and replaces what they contribute. */
+function refreshSegments(s: AggregateState, a: AgentRecord, defs: Definitions): void {
+  const next = agentSegments(a)
+  const before = new Map<string, number>()
+  for (const seg of a.segments) {
+    const k = segmentKey(seg)
+    before.set(k, (before.get(k) ?? 0) + 1)
+  }
+  const added: Segment[] = []
+  for (const seg of next) {
+    const k = segmentKey(seg)
+    const n = before.get(k) ?? 0
+    if (n > 0) before.set(k, n - 1)
+    else added.push(seg)
+  }
+  const removed = a.segments.filter((seg) => {
+    const k = segmentKey(seg)
+    const n = before.get(k) ?? 0
+    if (n > 0) {
+      before.set(k, n - 1)
+      return true
+    }
+    return false
+  })
+  if (added.length === 0 && removed.length === 0) return
+  for (const seg of removed) applySegment(s, a.id, seg, -1, defs)
+  for (const seg of added) applySegment(s, a.id, seg, 1, defs)
+  a.segments = next
   s.agents.touch(a.id)
 }
+
+const agentCallKey = (agent: string, key: string) => `${agent}\u0000${key}`
+
+function forgetCalls(s: AggregateState, agent: string, calls: AnsweredCall[]): void {
+  for (const c of calls) s.agentCalls.delete(agentCallKey(agent, c[2]))
+}
+
+// ——— first-contact resolution ———————————————————————————————————————————————————————————
+
+function fcrContribution(r: FcrRecord): Contribution {
+  return { at: r.endedAt, queue: r.queue, agent: null, delta: { fcrEligible: 1, fcrRepeat: r.repeat ? 1 : 0 } }
+}
+
+/** Not resolved at first contact: marked unresolved, or the caller came back within the window. */
+function isRepeat(s: AggregateState, r: FcrRecord, defs: Definitions): boolean {
+  if (s.dispositions.get(r.callId)?.[1] === false) return true
+  const def = defs.forQueue(r.queue, r.endedAt)
+  const until = r.endedAt + def.fcrWindowHours * 3600_000
+  for (const [queuedAt, queue, callId] of s.callerArrivals.get(r.caller)?.values() ?? []) {
+    if (callId === r.callId || queuedAt <= r.endedAt || queuedAt > until) continue
+    if (def.fcrScope === 'same-queue' && queue !== r.queue) continue
+    return true
+  }
+  return false
+}
+
+function refreshFcr(s: AggregateState, key: string, defs: Definitions): void {
+  const r = s.fcr.get(key)
+  if (!r) return
+  const repeat = isRepeat(s, r, defs)
+  if (repeat === r.repeat) return
+  addContribution(s, fcrContribution(r), -1, defs)
+  r.repeat = repeat
+  addContribution(s, fcrContribution(r), 1, defs)
+  s.fcr.touch(key)
+}
+
+/** Keeps a handled call's FCR record (and what it counts) in step with the call record. */
+function syncFcr(s: AggregateState, key: string, call: CallRecord, defs: Definitions): void {
+  const old = s.fcr.get(key)
+  const eligible = call.caller !== null && call.endedAt !== null && outcomeOf(call)?.kind === 'answered'
+  if (old && (!eligible || old.endedAt !== call.endedAt || old.caller !== call.caller)) {
+    addContribution(s, fcrContribution(old), -1, defs)
+    s.fcr.delete(key)
+    indexRemove(s.fcrByCaller, old.caller, key)
+    indexRemove(s.fcrByCallId, old.callId, key)
+  } else if (old) return
+  if (!eligible) return
+  const r: FcrRecord = { callId: call.callId, caller: call.caller!, queue: call.queue, endedAt: call.endedAt!, repeat: false }
+  r.repeat = isRepeat(s, r, defs)
+  s.fcr.set(key, r)
+  indexAdd(s.fcrByCaller, r.caller, key)
+  indexAdd(s.fcrByCallId, r.callId, key)
+  addContribution(s, fcrContribution(r), 1, defs)
+}
+
+/** Keeps a caller's arrivals in step with the call record, and re-judges the caller's earlier calls. */
+function syncArrival(s: AggregateState, key: string, call: CallRecord, defs: Definitions): void {
+  if (call.caller === null || call.queuedAt === null) return
+  const rowKey = `${call.caller}\u0000${key}`
+  const row: ArrivalRow = [call.queuedAt, call.queue, call.callId]
+  const old = s.arrivals.get(rowKey)
+  if (old && old[0] === row[0]) return
+  s.arrivals.set(rowKey, row)
+  let perCaller = s.callerArrivals.get(call.caller)
+  if (!perCaller) s.callerArrivals.set(call.caller, (perCaller = new Map()))
+  perCaller.set(rowKey, row)
+  for (const k of s.fcrByCaller.get(call.caller) ?? []) refreshFcr(s, k, defs)
+}
+
+function applyDisposition(s: AggregateState, e: EventOf<'call.disposition'>, defs: Definitions): void {
+  if (e.queue !== undefined) ensureQueue(s, e.queue, e.ts)
+  const old = s.dispositions.get(e.callId)
+  const resolved = e.resolved ?? null
+  // The newest outcome code wins; at equal times, the larger event id, so order never matters.
+  if (old && (old[0] > e.ts || (old[0] === e.ts && old[2] >= e.id))) return
+  s.dispositions.set(e.callId, [e.ts, resolved, e.id])
+  for (const k of s.fcrByCallId.get(e.callId) ?? []) refreshFcr(s, k, defs)
+}
+
+// ——— calls ——————————————————————————————————————————————————————————————————————————————
 
 function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): void {
   const key = callKey(e.queue, e.callId)
   ensureQueue(s, e.queue, e.ts)
   const existing = s.calls.get(key)
   const r = existing ?? newCall(e.queue, e.callId, e.ts)
-  const def = defs.forQueue(e.queue)
-  const before = existing ? callContributions(r, def) : []
+  const defAt = (at: number) => defs.forQueue(r.queue, at)
+  const before = existing ? callContributions(r, defAt) : []
   const was = {
     talking: isTalking(r) ? r.agent : null,
     ringing: isRinging(r) ? r.ringAgent : null,
@@ -302,13 +514,15 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
   if (e.type === 'call.ringing' || e.type === 'call.answered') {
     const a = ensureAgent(s, e.agent)
     if (!a.learnedQueues.includes(e.queue)) {
-      learnQueue(s, a, e.queue)
+      learnQueue(s, a, e.queue, defs)
       touchAgentQueues(s, a)
     }
   }
   if (!mergeCallEvent(r, e) && existing) return
   s.calls.set(key, r)
-  replaceContributions(s, before, callContributions(r, def), defs)
+  replaceContributions(s, before, callContributions(r, defAt), defs)
+  syncArrival(s, key, r, defs)
+  syncFcr(s, key, r, defs)
 
   if (isWaiting(r)) indexAdd(s.waiting, r.queue, key)
   else indexRemove(s.waiting, r.queue, key)
@@ -327,7 +541,7 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
   for (const id of new Set([was.talking, talking, was.ringing, ringing, r.ringAgent, r.agent])) {
     if (id === null) continue
     const a = ensureAgent(s, id)
-    learnQueue(s, a, r.queue)
+    learnQueue(s, a, r.queue, defs)
     touchAgentQueues(s, a)
   }
 
@@ -340,14 +554,14 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
       const old = s.agents.get(was.answeredBy)
       if (old && removeCall(old, key)) {
         s.agentCalls.delete(agentCallKey(old.id, key))
-        refreshAcw(s, old, defs)
+        refreshSegments(s, old, defs)
       }
     }
     const a = ensureAgent(s, r.agent)
     const call: AnsweredCall = [r.answeredAt, r.queue, key, r.endedAt]
     forgetCalls(s, a.id, insertCall(a, call, was.answeredBy === a.id ? was.answeredAt : null))
-    saveCall(s, a.id, call)
-    refreshAcw(s, a, defs)
+    s.agentCalls.set(agentCallKey(a.id, key), [call[0], call[1], call[3]])
+    refreshSegments(s, a, defs)
     recordAnsweredVisit(s, r, defs)
   }
 }
@@ -370,6 +584,8 @@ function recordAnsweredVisit(s: AggregateState, r: CallRecord, defs: Definitions
     applySurveyParts(s, p, p.needsQueue ? visit.queue : null, p.needsAgent ? visit.agent : null, defs, 1)
   }
 }
+
+// ——— surveys ———————————————————————————————————————————————————————————————————————————
 
 function surveyDelta(csat: number | null, nps: number | null, def: Definition): Delta {
   const d: Delta = {}
@@ -396,11 +612,13 @@ function applySurveyParts(
 ): void {
   if (queue !== null) {
     ensureQueue(s, queue, p.ts)
-    addContribution(s, { at: p.ts, queue, agent: null, delta: surveyDelta(p.csat, p.nps, defs.forQueue(queue)) }, sign, defs)
+    const delta = surveyDelta(p.csat, p.nps, defs.forQueue(queue, p.ts))
+    addContribution(s, { at: p.ts, queue, agent: null, delta }, sign, defs)
   }
   if (agent !== null) {
     ensureAgent(s, agent)
-    addContribution(s, { at: p.ts, queue: null, agent, delta: surveyDelta(p.csat, p.nps, defs.centre) }, sign, defs)
+    const delta = surveyDelta(p.csat, p.nps, defs.forCentre(p.ts))
+    addContribution(s, { at: p.ts, queue: null, agent, delta }, sign, defs)
   }
 }
 
@@ -433,6 +651,8 @@ function applySurvey(s: AggregateState, e: EventOf<'survey.response'>, defs: Def
   s.pendingSurveys.set(e.callId, list)
 }
 
+// ——— agent state ———————————————————————————————————————————————————————————————————————
+
 function applyAgentState(s: AggregateState, e: EventOf<'agent.state'>, defs: Definitions): void {
   const a = ensureAgent(s, e.agent)
   const oldQueues = membershipOf(a)
@@ -452,18 +672,11 @@ function applyAgentState(s: AggregateState, e: EventOf<'agent.state'>, defs: Def
     const next = [...new Set(e.queues)].sort()
     // Every queue named is known, not only those of the newest list, so arrival order never matters.
     for (const q of next) ensureQueue(s, q, e.ts)
-    const newer = e.ts > a.membershipTs || (e.ts === a.membershipTs && next.join('\u0000') > (a.membership ?? []).join('\u0000'))
-    if (newer) {
-      a.membership = next
-      a.membershipTs = e.ts
-      changed = true
-    }
+    if (insertMembership(a, [e.ts, next, e.id])) changed = true
   }
-  if (insertPoint(a, [e.ts, e.state, e.state === 'paused' ? (e.reason ?? null) : null, e.id])) {
-    changed = true
-    refreshAcw(s, a, defs)
-  }
+  if (insertPoint(a, [e.ts, e.state, e.state === 'paused' ? (e.reason ?? null) : null, e.id])) changed = true
   if (!changed) return
+  refreshSegments(s, a, defs)
   s.agents.touch(a.id)
   for (const q of oldQueues) s.touchedQueues.add(q)
   touchAgentQueues(s, a)
@@ -479,8 +692,7 @@ export function applyEvent(s: AggregateState, e: WallboardEvent, defs: Definitio
       applySurvey(s, e, defs)
       break
     case 'call.disposition':
-      // Kept in the log for first-contact resolution; no figure of this release reads it.
-      if (e.queue !== undefined) ensureQueue(s, e.queue, e.ts)
+      applyDisposition(s, e, defs)
       break
     default:
       applyCallEvent(s, e, defs)
@@ -488,15 +700,21 @@ export function applyEvent(s: AggregateState, e: WallboardEvent, defs: Definitio
   return s
 }
 
+// ——— retention ——————————————————————————————————————————————————————————————————————————
+
 export interface RetentionOptions {
   /** finished visits are kept this long after their last event, so late events still merge */
   finishedCallMs: number
   /** a visit with no outcome or no end and no event for this long is dropped from live state */
   openCallMs: number
-  /** agent state history kept for late events (ACW is recomputed within it) */
+  /** agent state history kept for late events (agent time is recomputed within it) */
   agentHistoryMs: number
   /** answered visits and pending surveys kept for survey attribution */
   surveyMatchMs: number
+  /** intervals stay in memory (and revisable) this long, then move to the history table */
+  liveIntervalMs: number
+  /** day buckets stay in memory this long (intervals hold the same counts for history) */
+  liveDayMs: number
 }
 
 export const DEFAULT_RETENTION: RetentionOptions = {
@@ -504,11 +722,16 @@ export const DEFAULT_RETENTION: RetentionOptions = {
   openCallMs: 12 * 3600_000,
   agentHistoryMs: 2 * 3600_000,
   surveyMatchMs: 48 * 3600_000,
+  liveIntervalMs: 2 * 24 * 3600_000,
+  liveDayMs: 3 * 24 * 3600_000,
 }
 
+/** Callers' history is kept for the longest FCR window any definition may ask for, plus a margin. */
+const FCR_KEEP_MS = (MAX_FCR_WINDOW_HOURS + 2) * 3600_000
+
 /**
- * Forgets what no late event can change any more. What was counted stays counted; only the
- * records that would let a later event take it back are released.
+ * Forgets what no late event can change any more, and moves closed intervals to history. What was
+ * counted stays counted; only the records that would let a later event take it back are released.
  */
 export function prune(s: AggregateState, nowMs: number, opts: RetentionOptions = DEFAULT_RETENTION): void {
   for (const [key, r] of s.calls.rows) {
@@ -522,18 +745,23 @@ export function prune(s: AggregateState, nowMs: number, opts: RetentionOptions =
     }
   }
   const oldestSecond = Math.floor(nowMs / 1000) - MAX_ROLLING_MINUTES * 60 - 60
-  for (const [queue, perQueue] of s.seconds) {
-    for (const sec of perQueue.keys()) {
-      if (sec < oldestSecond) {
-        perQueue.delete(sec)
-        s.buckets.delete(bucketKey.second(queue, sec))
-      }
+  for (const [key, b] of s.buckets.rows) {
+    const k = parseBucketKey(key)
+    if (!k) continue
+    const t = Number(k.time)
+    if ((k.kind === 's' && t < oldestSecond) || (k.kind === 'm' && t * 60 < oldestSecond - 60)) {
+      s.buckets.delete(key)
+      timeIndex(s, k.kind)?.get(k.scope)?.delete(t)
+    } else if (k.kind === 'i' && t < nowMs - opts.liveIntervalMs) {
+      s.history.set(key, b)
+      s.buckets.delete(key)
+      s.intervals.get(k.scope)?.delete(t)
+    } else if ((k.kind === 'q' || k.kind === 'a') && Date.parse(`${k.time}T00:00:00Z`) < nowMs - opts.liveDayMs) {
+      s.buckets.delete(key)
     }
-    if (perQueue.size === 0) s.seconds.delete(queue)
   }
-  for (const [queue, perQueue] of s.minutes) {
-    for (const minute of perQueue.keys()) if (minute * 60 < oldestSecond - 60) perQueue.delete(minute)
-    if (perQueue.size === 0) s.minutes.delete(queue)
+  for (const index of [s.seconds, s.minutes, s.intervals]) {
+    for (const [scope, perScope] of index) if (perScope.size === 0) index.delete(scope)
   }
   for (const [id, a] of s.agents.rows) {
     const before = a.calls.slice()
@@ -549,16 +777,46 @@ export function prune(s: AggregateState, nowMs: number, opts: RetentionOptions =
     if (kept.length === 0) s.pendingSurveys.delete(callId)
     else if (kept.length !== list.length) s.pendingSurveys.set(callId, kept)
   }
+  for (const [key, r] of s.fcr.rows) {
+    if (nowMs - r.endedAt > FCR_KEEP_MS) {
+      s.fcr.delete(key)
+      indexRemove(s.fcrByCaller, r.caller, key)
+      indexRemove(s.fcrByCallId, r.callId, key)
+    }
+  }
+  for (const [key, row] of s.arrivals.rows) {
+    if (nowMs - row[0] > FCR_KEEP_MS) {
+      s.arrivals.delete(key)
+      const caller = key.slice(0, key.indexOf('\u0000'))
+      const perCaller = s.callerArrivals.get(caller)
+      perCaller?.delete(key)
+      if (perCaller?.size === 0) s.callerArrivals.delete(caller)
+    }
+  }
+  for (const [callId, row] of s.dispositions.rows) if (nowMs - row[0] > FCR_KEEP_MS) s.dispositions.delete(callId)
 }
 
 /** Rebuilds the derived indexes from the tables (after loading saved state). */
 export function reindex(s: AggregateState): void {
-  s.waiting.clear()
-  s.talking.clear()
-  s.ringing.clear()
-  s.seconds.clear()
-  s.minutes.clear()
-  for (const a of s.agents.rows.values()) a.calls = []
+  for (const index of [
+    s.waiting,
+    s.talking,
+    s.ringing,
+    s.seconds,
+    s.minutes,
+    s.intervals,
+    s.callerArrivals,
+    s.fcrByCaller,
+    s.fcrByCallId,
+  ]) {
+    index.clear()
+  }
+  for (const a of s.agents.rows.values()) {
+    a.calls = []
+    // Rows saved by an older release lack these.
+    a.memberships ??= []
+    a.segments ??= []
+  }
   for (const [rowKey, [answeredAt, queue, endedAt]] of s.agentCalls.rows) {
     const cut = rowKey.indexOf('\u0000')
     const a = s.agents.get(rowKey.slice(0, cut))
@@ -570,17 +828,23 @@ export function reindex(s: AggregateState): void {
     if (isRinging(r) && r.ringAgent !== null) indexAdd(s.ringing, r.ringAgent, key)
   }
   for (const [key, counters] of s.buckets.rows) {
+    completeCounters(counters)
     const k = parseBucketKey(key)
-    if (k?.kind !== 's') continue
-    let perQueue = s.seconds.get(k.scope)
-    if (!perQueue) s.seconds.set(k.scope, (perQueue = new Map()))
-    perQueue.set(Number(k.time), counters)
-    let minutes = s.minutes.get(k.scope)
-    if (!minutes) s.minutes.set(k.scope, (minutes = new Map()))
-    const minute = Math.floor(Number(k.time) / 60)
-    let m = minutes.get(minute)
-    if (!m) minutes.set(minute, (m = emptyCounters()))
-    addCounters(m, counters)
+    const index = k ? timeIndex(s, k.kind) : null
+    if (!k || !index) continue
+    let perScope = index.get(k.scope)
+    if (!perScope) index.set(k.scope, (perScope = new Map()))
+    perScope.set(Number(k.time), counters)
+  }
+  for (const [rowKey, row] of s.arrivals.rows) {
+    const caller = rowKey.slice(0, rowKey.indexOf('\u0000'))
+    let perCaller = s.callerArrivals.get(caller)
+    if (!perCaller) s.callerArrivals.set(caller, (perCaller = new Map()))
+    perCaller.set(rowKey, row)
+  }
+  for (const [key, r] of s.fcr.rows) {
+    indexAdd(s.fcrByCaller, r.caller, key)
+    indexAdd(s.fcrByCallId, r.callId, key)
   }
 }
 

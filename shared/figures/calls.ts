@@ -135,7 +135,7 @@ export function isFinished(r: CallRecord): boolean {
   return o !== null && (o.kind !== 'answered' || r.endedAt !== null)
 }
 
-/** What a visit adds to the counters: at its outcome time, and (when answered and ended) at its end. */
+/** What a visit adds to the counters: at its queue entry, at its outcome time, and (when answered and ended) at its end. */
 export interface Contribution {
   at: number
   queue: string | null
@@ -143,9 +143,16 @@ export interface Contribution {
   delta: Delta
 }
 
-export function callContributions(r: CallRecord, def: Definition): Contribution[] {
+/**
+ * The counters a visit contributes, each computed under the definition in force at its own time
+ * (`defAt`): a day is always counted under one definition.
+ */
+export function callContributions(r: CallRecord, defAt: (atMs: number) => Definition): Contribution[] {
+  const out: Contribution[] = []
+  if (r.queuedAt !== null) out.push({ at: r.queuedAt, queue: r.queue, agent: null, delta: { arrived: 1 } })
   const outcome = outcomeOf(r)
-  if (outcome === null) return []
+  if (outcome === null) return out
+  const def = defAt(outcome.at)
   const waitMs = r.queuedAt === null ? null : Math.max(0, outcome.at - r.queuedAt)
   const thresholdMs = def.slThresholdSec * 1000
   const delta: Delta = { offered: 1 }
@@ -176,10 +183,10 @@ export function callContributions(r: CallRecord, def: Definition): Contribution[
       if (waitMs === null) delta.overflowedWaitUnknown = 1
       break
   }
-  const out: Contribution[] = [{ at: outcome.at, queue: r.queue, agent: null, delta }]
-  if (outcome.kind === 'answered' && r.endedAt !== null && r.answeredAt !== null) {
+  out.push({ at: outcome.at, queue: r.queue, agent: null, delta })
+  if (outcome.kind === 'answered' && r.endedAt !== null && r.answeredAt !== null && r.agent !== null) {
     const talkMs = Math.max(0, r.endedAt - r.answeredAt)
-    out.push({ at: r.endedAt, queue: r.queue, agent: r.agent, delta: { handled: 1, talkMs } })
+    out.push({ at: r.endedAt, queue: r.queue, agent: r.agent, delta: { handled: 1, talkMs, handledBy: r.agent } })
   }
   return out
 }

@@ -2,63 +2,106 @@
 // Pure: `now` is a parameter, so day boundaries and sliding windows are plain unit tests.
 import { definitionLabel } from '../definition-text.js'
 import type { Definition } from '../definitions.js'
-import { currentPoint, membershipOf, ownStateSince, type AgentRecord } from './agents.js'
+import { staffing } from '../erlang.js'
+import { type AgentRecord, currentPoint, membershipOf, openSegmentStart, ownStateSince } from './agents.js'
 import { type AggregateState, type Definitions, bucketKey, calendarOf } from './aggregate.js'
 import { type Counters, addCounters, emptyCounters } from './counters.js'
-import { computeRatios, publicCounters } from './ratios.js'
-import type { AgentCounts, AgentFigures, AgentLiveState, QueueFigures, WindowFigures } from './schema.js'
+import { computeRatios, fcrFigures, publicCounters } from './ratios.js'
+import type { AgentCounts, AgentFigures, AgentLiveState, QueueFigures, Staffing, WindowFigures } from './schema.js'
 
 export type WindowName = 'today' | 'rolling'
 
-export function windowFigures(c: Counters, def: Definition, window: WindowName, from: number, to: number): WindowFigures {
-  return { window, from, to, ...publicCounters(c), ...computeRatios(c, def) }
+/** The counters of a stretch of time, split by whether its FCR windows have closed. */
+export interface WindowCounters {
+  counters: Counters
+  from: number
+  /** FCR counts of the part whose windows have closed, and of the part still open */
+  fcrClosed: Counters
+  fcrOpen: Counters
 }
+
+export function windowFigures(w: WindowCounters, def: Definition, window: WindowName, to: number): WindowFigures {
+  return {
+    window,
+    from: w.from,
+    to,
+    ...publicCounters(w.counters),
+    ...computeRatios(w.counters, def),
+    ...fcrFigures(w.fcrClosed, w.fcrOpen),
+  }
+}
+
+const fcrWindowMs = (def: Definition) => def.fcrWindowHours * 3600_000
 
 /** Counters of the business day that contains `nowMs`, and when that day started. */
-export function todayCounters(
-  s: AggregateState,
-  queue: string,
-  def: Definition,
-  nowMs: number,
-): { counters: Counters; from: number } {
+export function todayCounters(s: AggregateState, queue: string, def: Definition, nowMs: number): WindowCounters {
   const cal = calendarOf(def)
   const date = cal.dateOf(nowMs)
-  return { counters: s.buckets.get(bucketKey.queueDay(queue, date)) ?? emptyCounters(), from: cal.startOf(date) }
+  const from = cal.startOf(date)
+  const until = cal.startOf(addDay(date, cal))
+  const fcrClosed = emptyCounters()
+  const fcrOpen = emptyCounters()
+  // FCR by interval: an interval's calls are judged once its last call's window has closed.
+  for (const [start, c] of s.intervals.get(queue) ?? []) {
+    if (start < from || start >= until) continue
+    const closes = start + def.intervalMinutes * 60_000 + fcrWindowMs(def)
+    const into = closes <= nowMs ? fcrClosed : fcrOpen
+    into.fcrEligible += c.fcrEligible
+    into.fcrRepeat += c.fcrRepeat
+  }
+  return { counters: s.buckets.get(bucketKey.queueDay(queue, date)) ?? emptyCounters(), from, fcrClosed, fcrOpen }
 }
 
-/** Counters of the last `rollingMinutes`, to the second: the whole seconds ending with the current one. */
+function addDay(date: string, cal: { dateOf(ms: number): string; startOf(date: string): number }): string {
+  // The day after: the date of an instant safely past the end of this one (days are 23–25 hours).
+  return cal.dateOf(cal.startOf(date) + 26 * 3600_000)
+}
+
+/**
+ * Counters of the last `minutes`, to the second for calls: the whole seconds ending with the
+ * current one. Whole minutes come from the minute buckets, the ragged ends second by second (agent
+ * time is counted by whole minutes only).
+ */
 export function rollingCounters(
   s: AggregateState,
   queue: string,
-  def: Definition,
+  minutes: number,
   nowMs: number,
-): { counters: Counters; from: number } {
+  def: Definition,
+): WindowCounters {
   const nowSec = Math.floor(nowMs / 1000)
-  const firstSec = nowSec - def.rollingMinutes * 60 + 1
+  const firstSec = nowSec - minutes * 60 + 1
   const sum = emptyCounters()
+  const fcrClosed = emptyCounters()
+  const fcrOpen = emptyCounters()
+  const closedBefore = nowMs - fcrWindowMs(def)
+  const add = (c: Counters, endMs: number) => {
+    addCounters(sum, c)
+    const into = endMs <= closedBefore ? fcrClosed : fcrOpen
+    into.fcrEligible += c.fcrEligible
+    into.fcrRepeat += c.fcrRepeat
+  }
   const seconds = s.seconds.get(queue)
-  const minutes = s.minutes.get(queue)
-  if (seconds && minutes) {
-    const addSeconds = (from: number, to: number) => {
-      for (let sec = from; sec <= to; sec++) {
-        const c = seconds.get(sec)
-        if (c) addCounters(sum, c)
-      }
-    }
-    // Whole minutes inside the window come from the minute sums; the ragged ends second by second.
-    const firstWholeMinute = Math.ceil(firstSec / 60)
-    const endWholeMinute = Math.floor((nowSec + 1) / 60)
-    if (firstWholeMinute >= endWholeMinute) addSeconds(firstSec, nowSec)
-    else {
-      addSeconds(firstSec, firstWholeMinute * 60 - 1)
-      for (let m = firstWholeMinute; m < endWholeMinute; m++) {
-        const c = minutes.get(m)
-        if (c) addCounters(sum, c)
-      }
-      addSeconds(endWholeMinute * 60, nowSec)
+  const minuteBuckets = s.minutes.get(queue)
+  const addSeconds = (from: number, to: number) => {
+    if (!seconds) return
+    for (let sec = from; sec <= to; sec++) {
+      const c = seconds.get(sec)
+      if (c) add(c, (sec + 1) * 1000)
     }
   }
-  return { counters: sum, from: firstSec * 1000 }
+  const firstWholeMinute = Math.ceil(firstSec / 60)
+  const endWholeMinute = Math.floor((nowSec + 1) / 60)
+  if (firstWholeMinute >= endWholeMinute) addSeconds(firstSec, nowSec)
+  else {
+    addSeconds(firstSec, firstWholeMinute * 60 - 1)
+    for (let m = firstWholeMinute; m < endWholeMinute; m++) {
+      const c = minuteBuckets?.get(m)
+      if (c) add(c, (m + 1) * 60_000)
+    }
+    addSeconds(endWholeMinute * 60, nowSec)
+  }
+  return { counters: sum, from: firstSec * 1000, fcrClosed, fcrOpen }
 }
 
 export interface AgentLive {
@@ -71,7 +114,7 @@ export interface AgentLive {
 
 /** An agent's state now: on a call, else ringing, else the last state it set (offline if none). */
 export function agentLive(s: AggregateState, a: AgentRecord): AgentLive {
-  // The newest call wins; at equal times the smaller key, so arrival order never shows.
+  // The newest call; at equal times the smaller key, so the choice never depends on arrival order.
   const latest = (keys: Set<string> | undefined, at: (k: string) => number | null) => {
     let best: { key: string; at: number } | null = null
     for (const key of keys ?? []) {
@@ -119,6 +162,41 @@ export function agentCountsByQueue(s: AggregateState): Map<string, AgentCounts> 
   return out
 }
 
+/** Staffing looks at the last half hour, whatever the rolling window's length. */
+export const STAFFING_MINUTES = 30
+
+/** Erlang C from the last half hour's arrivals and handle time (today's when none ended in it). */
+export function queueStaffing(s: AggregateState, queue: string, def: Definition, nowMs: number, have: number): Staffing {
+  const recent = rollingCounters(s, queue, STAFFING_MINUTES, nowMs, def).counters
+  let handled = recent.handled
+  let workMs = recent.talkMs + recent.acwMs
+  if (handled === 0) {
+    const today = todayCounters(s, queue, def, nowMs).counters
+    handled = today.handled
+    workMs = today.talkMs + today.acwMs
+  }
+  const ahtSec = handled > 0 ? workMs / handled / 1000 : null
+  const arrivalsPerSec = recent.arrived / (STAFFING_MINUTES * 60)
+  const estimate = staffing({
+    arrivalsPerSec,
+    ahtSec,
+    thresholdSec: def.slThresholdSec,
+    targetPct: def.slTargetPct,
+    agentsNow: have,
+  })
+  return {
+    arrivalsPerHour: arrivalsPerSec * 3600,
+    ahtSec,
+    trafficErlangs: estimate.trafficErlangs,
+    needed: estimate.needed,
+    neededCapped: estimate.neededCapped,
+    have,
+    predictedSlPct: estimate.predictedSlPct,
+    predictedAsaSec:
+      estimate.predictedAsaSec !== null && Number.isFinite(estimate.predictedAsaSec) ? estimate.predictedAsaSec : null,
+  }
+}
+
 export interface FigureOptions {
   windows?: readonly WindowName[]
   /** the queue's display name (configuration); its id when not given */
@@ -134,7 +212,7 @@ export function computeQueueFigures(
   nowMs: number,
   opts: FigureOptions = {},
 ): QueueFigures {
-  const def = defs.forQueue(queue)
+  const def = defs.forQueue(queue, nowMs)
   let oldest: number | null = null
   const waiting = s.waiting.get(queue)
   for (const key of waiting ?? []) {
@@ -142,21 +220,24 @@ export function computeQueueFigures(
     if (at != null && (oldest === null || at < oldest)) oldest = at
   }
   const agents = (opts.agentCounts ?? agentCountsByQueue(s)).get(queue) ?? emptyAgentCounts()
+  const agentsLoggedIn = agents.available + agents.ringing + agents.onCall + agents.acw + agents.paused
   const windows: QueueFigures['windows'] = {}
   for (const w of opts.windows ?? (['today', 'rolling'] as const)) {
-    const { counters, from } = w === 'today' ? todayCounters(s, queue, def, nowMs) : rollingCounters(s, queue, def, nowMs)
-    windows[w] = windowFigures(counters, def, w, from, nowMs)
+    const counters =
+      w === 'today' ? todayCounters(s, queue, def, nowMs) : rollingCounters(s, queue, def.rollingMinutes, nowMs, def)
+    windows[w] = windowFigures(counters, def, w, nowMs)
   }
   return {
     id: queue,
     name: opts.nameOf?.(queue) ?? queue,
     definition: { ...def, label: definitionLabel(def) },
+    staffing: queueStaffing(s, queue, def, nowMs, agentsLoggedIn),
     live: {
       waiting: waiting?.size ?? 0,
       longestWaitSec: oldest === null ? 0 : Math.max(0, Math.floor((nowMs - oldest) / 1000)),
       oldestQueuedAt: oldest,
       agents,
-      agentsLoggedIn: agents.available + agents.ringing + agents.onCall + agents.acw + agents.paused,
+      agentsLoggedIn,
     },
     windows,
   }
@@ -176,20 +257,62 @@ export function computeFigures(
   return ids.map((q) => computeQueueFigures(s, q, defs, nowMs, { ...opts, agentCounts })).sort(byName)
 }
 
+/** The open stretch's time, up to now, that falls in the business day starting at `dayStart`. */
+function openTime(
+  a: AgentRecord,
+  live: AgentLive,
+  dayStart: number,
+  nowMs: number,
+): { kind: string; reason: string | null; ms: number } | null {
+  if (live.state === 'onCall' || live.state === 'ringing' || live.state === 'offline') return null
+  const since = openSegmentStart(a)
+  if (since === null) return null
+  return { kind: live.state, reason: live.reason, ms: Math.max(0, nowMs - Math.max(since, dayStart)) }
+}
+
 export function computeAgentFigures(s: AggregateState, defs: Definitions, nowMs: number): AgentFigures[] {
-  const date = calendarOf(defs.centre).dateOf(nowMs)
+  const centre = defs.forCentre(nowMs)
+  const cal = calendarOf(centre)
+  const date = cal.dateOf(nowMs)
+  const dayStart = cal.startOf(date)
   const out: AgentFigures[] = []
   for (const a of s.agents.rows.values()) {
     const live = agentLive(s, a)
-    const day = s.buckets.get(bucketKey.agentDay(a.id, date))
+    const day = s.buckets.get(bucketKey.agentDay(a.id, date)) ?? emptyCounters()
+    const today = {
+      handled: day.handled,
+      avgTalkSec: day.handled > 0 ? day.talkMs / day.handled / 1000 : null,
+      acwMs: day.acwMs,
+      onCallMs: day.onCallMs,
+      availableMs: day.availableMs,
+      loggedInMs: day.loggedInMs,
+      pausedMs: { ...day.pausedMs },
+      csatPct: day.csatResponses > 0 ? (day.csatSatisfied / day.csatResponses) * 100 : null,
+      csatResponses: day.csatResponses,
+    }
+    // The stretch in progress counts up to now (it is counted for good once it ends).
+    const open = openTime(a, live, dayStart, nowMs)
+    if (open) {
+      today.loggedInMs += open.ms
+      if (open.kind === 'available') today.availableMs += open.ms
+      else if (open.kind === 'acw') today.acwMs += open.ms
+      else if (open.kind === 'paused') {
+        const r = open.reason ?? UNSPECIFIED_REASON
+        today.pausedMs[r] = (today.pausedMs[r] ?? 0) + open.ms
+      }
+    }
+    const talking = live.state === 'onCall' && live.since !== null ? Math.max(0, nowMs - Math.max(live.since, dayStart)) : 0
+    today.onCallMs += talking
+    today.loggedInMs += talking
     out.push({
       id: a.id,
       name: a.name ?? a.id,
       team: a.team,
       ...live,
       queues: membershipOf(a),
-      handledToday: day?.handled ?? 0,
-      talkMsToday: day?.talkMs ?? 0,
+      handledToday: day.handled,
+      talkMsToday: day.talkMs,
+      today,
     })
   }
   return out.sort((x, y) => x.name.localeCompare(y.name) || x.id.localeCompare(y.id))

@@ -1,7 +1,7 @@
 // Ratios (metrics.md "Ratios") from window counters under a definition. The one home of every
 // formula: live, rolling and history figures all come through here. A zero denominator is null.
 import type { Definition } from '../definitions.js'
-import { type Counters, COUNTER_FIELDS, maxWaitSec } from './counters.js'
+import { type Counters, COUNTER_FIELDS, agentsWhoHandled, maxWaitSec } from './counters.js'
 
 export interface Ratios {
   offeredNet: number
@@ -14,6 +14,9 @@ export interface Ratios {
   avgTalkSec: number | null
   avgAcwSec: number | null
   ahtSec: number | null
+  occupancyPct: number | null
+  utilizationPct: number | null
+  callsPerAgent: number | null
   csatPct: number | null
   dsatPct: number | null
   nps: number | null
@@ -30,6 +33,9 @@ export const RATIO_FIELDS = [
   'avgTalkSec',
   'avgAcwSec',
   'ahtSec',
+  'occupancyPct',
+  'utilizationPct',
+  'callsPerAgent',
   'csatPct',
   'dsatPct',
   'nps',
@@ -57,9 +63,17 @@ export function serviceLevelPct(c: Counters, def: Definition): number | null {
   }
 }
 
+/** Logged-in time minus time paused for the reasons the definition leaves out. */
+export function utilizationBaseMs(c: Counters, def: Definition): number {
+  let excluded = 0
+  for (const reason of def.utilizationExcludedReasons) excluded += c.pausedMs[reason] ?? 0
+  return c.loggedInMs - excluded
+}
+
 export function computeRatios(c: Counters, def: Definition): Ratios {
   const offeredNet = c.offered - c.shortAbandoned
   const answeredKnown = c.answered - c.answeredWaitUnknown
+  const busyMs = c.onCallMs + c.acwMs
   return {
     offeredNet,
     serviceLevelPct: serviceLevelPct(c, def),
@@ -71,17 +85,28 @@ export function computeRatios(c: Counters, def: Definition): Ratios {
     avgTalkSec: ratio(c.talkMs, c.handled, 1 / 1000),
     avgAcwSec: ratio(c.acwMs, c.handled, 1 / 1000),
     ahtSec: ratio(c.talkMs + c.acwMs, c.handled, 1 / 1000),
+    occupancyPct: ratio(busyMs, busyMs + c.availableMs, 100),
+    utilizationPct: ratio(busyMs, utilizationBaseMs(c, def), 100),
+    callsPerAgent: ratio(c.handled, agentsWhoHandled(c)),
     csatPct: ratio(c.csatSatisfied, c.csatResponses, 100),
     dsatPct: ratio(c.csatDissatisfied, c.csatResponses, 100),
     nps: ratio(c.npsPromoters - c.npsDetractors, c.npsResponses, 100),
   }
 }
 
-/** The public counters of a window: every counter except the internal histogram. */
-export type PublicCounters = Omit<Counters, 'waitHist'>
+/**
+ * First-contact resolution over the calls whose FCR window has closed (`closed`); the calls still
+ * inside it are `fcrPending`, a provisional count.
+ */
+export function fcrFigures(closed: Counters, open: Counters): { fcrPct: number | null; fcrPending: number } {
+  return { fcrPct: ratio(closed.fcrEligible - closed.fcrRepeat, closed.fcrEligible, 100), fcrPending: open.fcrEligible }
+}
+
+/** The public counters of a window: every counter (the maps of time paused, by reason, included). */
+export type PublicCounters = Omit<Counters, 'waitHist' | 'handledBy'>
 
 export function publicCounters(c: Counters): PublicCounters {
-  const out = {} as PublicCounters
+  const out = { pausedMs: { ...c.pausedMs } } as PublicCounters
   for (const f of COUNTER_FIELDS) out[f] = c[f]
   return out
 }

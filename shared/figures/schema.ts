@@ -11,10 +11,9 @@ const Count = (description: string) => Type.Integer({ description })
 export const AGENT_LIVE_STATES = ['available', 'ringing', 'onCall', 'acw', 'paused', 'offline'] as const
 export type AgentLiveState = (typeof AGENT_LIVE_STATES)[number]
 
-export const WindowFiguresSchema = Type.Object({
-  window: Type.Enum(['today', 'rolling']),
-  from: Type.Number({ description: 'window start, epoch ms' }),
-  to: Type.Number({ description: 'window end (now), epoch ms' }),
+/** The counters and ratios of a stretch of time: a window (today, rolling) or a history interval. */
+export const FigureFields = {
+  arrived: Count('calls that entered the queue'),
   offered: Count('answered + abandoned + overflowed'),
   offeredNet: Count('offered − shortAbandoned'),
   answered: Count('answered'),
@@ -31,7 +30,13 @@ export const WindowFiguresSchema = Type.Object({
   abandonWaitCount: Count('abandoned calls (not short) with known wait'),
   abandonWaitMs: Count('sum of their waits'),
   talkMs: Count('talk time of handled calls'),
-  acwMs: Count('ACW time that ended in the window'),
+  acwMs: Count("agents' after-call work for this queue's calls, in the window"),
+  onCallMs: Count("agents' time on this queue's calls, in the window"),
+  availableMs: Count('time member agents were available, in the window'),
+  loggedInMs: Count('time member agents were logged in, in the window'),
+  pausedMs: Type.Record(Type.String(), Type.Integer(), { description: 'time member agents were paused, by reason' }),
+  fcrEligible: Count('handled calls with a known caller'),
+  fcrRepeat: Count('of those: the caller came back within the FCR window, or the call was marked unresolved'),
   csatResponses: Count('survey responses with csat'),
   csatSatisfied: Count('csat ≥ csatTopBox'),
   csatDissatisfied: Count('csat ≤ csatLowBox'),
@@ -47,11 +52,46 @@ export const WindowFiguresSchema = Type.Object({
   avgTalkSec: Sec('mean talk time of handled calls'),
   avgAcwSec: Sec('ACW time / handled'),
   ahtSec: Sec('(talk + ACW) / handled'),
+  occupancyPct: Pct('(on call + ACW) / (on call + ACW + available) agent time'),
+  utilizationPct: Pct('(on call + ACW) / (logged in − paused for excluded reasons) agent time'),
+  callsPerAgent: Sec('handled / agents who handled at least one call'),
+  fcrPct: Pct('resolved at first contact / handled calls whose FCR window has closed'),
+  fcrPending: Count('handled calls still inside their FCR window (provisional)'),
   csatPct: Pct('satisfied / responses'),
   dsatPct: Pct('dissatisfied / responses'),
   nps: Pct('net promoter score, −100…100'),
+}
+
+export const WindowFiguresSchema = Type.Object({
+  window: Type.Enum(['today', 'rolling']),
+  from: Type.Number({ description: 'window start, epoch ms' }),
+  to: Type.Number({ description: 'window end (now), epoch ms' }),
+  ...FigureFields,
 })
 export type WindowFigures = Type.Static<typeof WindowFiguresSchema>
+
+export const StaffingSchema = Type.Object(
+  {
+    arrivalsPerHour: Type.Union([Type.Number(), Type.Null()], {
+      description: 'calls that entered the queue in the last 30 minutes, per hour',
+    }),
+    ahtSec: Type.Union([Type.Number(), Type.Null()], {
+      description: 'AHT of the last 30 minutes (of today when none ended in them)',
+    }),
+    trafficErlangs: Type.Union([Type.Number(), Type.Null()]),
+    needed: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'fewest agents whose Erlang C service level meets the target',
+    }),
+    neededCapped: Type.Boolean({ description: 'the search stopped at its cap: more than `needed` agents are needed' }),
+    have: Count('member agents logged in now'),
+    predictedSlPct: Type.Union([Type.Number(), Type.Null()], { description: 'Erlang C service level with the agents logged in' }),
+    predictedAsaSec: Type.Union([Type.Number(), Type.Null()], {
+      description: 'Erlang C ASA with the agents logged in (null: unbounded)',
+    }),
+  },
+  { description: 'Erlang C estimate: null figures when there is no arrival or handle-time estimate' },
+)
+export type Staffing = Type.Static<typeof StaffingSchema>
 
 const AgentCountsSchema = Type.Object({
   available: Count('members available'),
@@ -69,8 +109,9 @@ export const QueueFiguresSchema = Type.Object({
   name: Type.String(),
   definition: Type.Object({
     ...DefinitionSchema.properties,
-    label: Type.String({ description: 'human label of the definition, e.g. SL 80/20 · abandons < 5 s ignored' }),
+    label: Type.String({ description: 'human label of the definition, e.g. SL 80/20 · abandons < 5 s ignored · v1' }),
   }),
+  staffing: StaffingSchema,
   live: Type.Object({
     waiting: Count('calls queued now'),
     longestWaitSec: Type.Integer({ description: 'wait so far of the oldest waiting call, at asOf' }),
@@ -99,6 +140,20 @@ export const AgentFiguresSchema = Type.Object({
   queues: Type.Array(Type.String(), { description: 'queue membership' }),
   handledToday: Count('calls handled today'),
   talkMsToday: Count('talk time of those calls'),
+  today: Type.Object(
+    {
+      handled: Count('calls handled'),
+      avgTalkSec: Type.Union([Type.Number(), Type.Null()], { description: 'talk time / handled' }),
+      acwMs: Count('time in after-call work'),
+      onCallMs: Count('time on calls'),
+      availableMs: Count('time available'),
+      loggedInMs: Count('time logged in'),
+      pausedMs: Type.Record(Type.String(), Type.Integer(), { description: 'time paused, by reason' }),
+      csatPct: Type.Union([Type.Number(), Type.Null()]),
+      csatResponses: Count('survey responses with csat'),
+    },
+    { description: 'the business day so far, the current stretch included up to now' },
+  ),
 })
 export type AgentFigures = Type.Static<typeof AgentFiguresSchema>
 

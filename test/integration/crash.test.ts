@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { defaultDefinition } from '../../shared/definitions.js'
 import { type RawEvent, validateEvent } from '../../shared/events.js'
-import { applyEvent, emptyState } from '../../shared/figures/aggregate.js'
+import { fixedDefinitions, applyEvent, emptyState } from '../../shared/figures/aggregate.js'
 import { computeAgentFigures, computeFigures } from '../../shared/figures/compute.js'
 import { deliveryOrder, generateTraffic } from '../support/traffic.js'
 
@@ -118,11 +118,11 @@ describe('a server killed with SIGKILL mid-ingest', () => {
     while ((await fetch(`${server.base}/readyz`)).status !== 200 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 200))
     const actual = await get<{ serverNow: number; queues: unknown[] }>(server.base, '/api/v1/metrics')
-    const agents = await get<{ agents: unknown[] }>(server.base, '/api/v1/agents')
+    const agents = await get<{ serverNow: number; agents: unknown[] }>(server.base, '/api/v1/agents')
 
     // The reference: the acknowledged events, deduplicated, in event-time order, through the pure functions.
     const def = defaultDefinition(TZ)
-    const defs = { forQueue: () => def, centre: def }
+    const defs = fixedDefinitions(def)
     const state = emptyState()
     const sorted = [...new Map(events.map((e) => [e.id, e])).values()].sort((a, b) => (a.ts as number) - (b.ts as number))
     for (const e of sorted) {
@@ -131,7 +131,7 @@ describe('a server killed with SIGKILL mid-ingest', () => {
       applyEvent(state, v.event, defs)
     }
     expect(actual.queues).toEqual(computeFigures(state, defs, actual.serverNow))
-    expect(agents.agents).toEqual(computeAgentFigures(state, defs, actual.serverNow))
+    expect(agents.agents).toEqual(computeAgentFigures(state, defs, agents.serverNow))
     // Not a vacuous comparison: the reference counted the whole run.
     let offered = 0
     for (const [key, c] of state.buckets.rows) if (key.startsWith('q|')) offered += c.offered

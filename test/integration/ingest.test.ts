@@ -180,7 +180,7 @@ describe('GET /api/v1/metrics', () => {
     expect(q).toMatchObject({
       id: 'metrics',
       name: 'metrics',
-      definition: { label: 'SL 80/20 · abandons < 5 s ignored', slThresholdSec: 20, slTargetPct: 80, slFormula: 'standard' },
+      definition: { label: 'SL 80/20 · abandons < 5 s ignored · v1', slThresholdSec: 20, slTargetPct: 80, slFormula: 'standard' },
       live: { waiting: 0, agents: { onCall: 1, available: 0 }, agentsLoggedIn: 1 },
     })
     for (const w of ['today', 'rolling'] as const) {

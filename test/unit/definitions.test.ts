@@ -3,7 +3,7 @@
 import { Compile } from 'typebox/compile'
 import { describe, expect, it } from 'vitest'
 import { definitionFormulas, definitionLabel } from '../../shared/definition-text.js'
-import { DEFAULT_DEFINITION, type Definition, DefinitionSchema, defaultDefinition } from '../../shared/definitions.js'
+import { DEFAULT_OPTIONS, type Definition, DefinitionSchema, defaultDefinition } from '../../shared/definitions.js'
 import { RATIO_FIELDS } from '../../shared/figures/ratios.js'
 
 const def = (overrides: Partial<Definition> = {}): Definition => ({ ...defaultDefinition('Asia/Shanghai'), ...overrides })
@@ -24,6 +24,10 @@ describe('defaultDefinition', () => {
       csatScale: 5,
       csatTopBox: 4,
       csatLowBox: 2,
+      fcrWindowHours: 24,
+      fcrScope: 'any-queue',
+      utilizationExcludedReasons: [],
+      intervalMinutes: 30,
     })
   })
 
@@ -34,7 +38,7 @@ describe('defaultDefinition', () => {
   it('returns a fresh object each time, so changing one does not change the defaults', () => {
     const d = defaultDefinition('UTC')
     d.slThresholdSec = 10
-    expect(DEFAULT_DEFINITION.slThresholdSec).toBe(20)
+    expect(DEFAULT_OPTIONS.slThresholdSec).toBe(20)
     expect(defaultDefinition('UTC').slThresholdSec).toBe(20)
   })
 
@@ -48,45 +52,47 @@ describe('defaultDefinition', () => {
 })
 
 describe('definitionLabel', () => {
-  it('labels the default definition SL 80/20 · abandons < 5 s ignored', () => {
-    expect(definitionLabel(def())).toBe('SL 80/20 · abandons < 5 s ignored')
+  it('labels the default definition SL 80/20 · abandons < 5 s ignored · v1', () => {
+    expect(definitionLabel(def())).toBe('SL 80/20 · abandons < 5 s ignored · v1')
   })
 
   it('names the 90/10 preset', () => {
-    expect(definitionLabel(def({ slTargetPct: 90, slThresholdSec: 10 }))).toBe('SL 90/10 · abandons < 5 s ignored')
+    expect(definitionLabel(def({ slTargetPct: 90, slThresholdSec: 10 }))).toBe('SL 90/10 · abandons < 5 s ignored · v1')
   })
 
   it('shows a fractional target to one decimal place', () => {
-    expect(definitionLabel(def({ slTargetPct: 85.5 }))).toBe('SL 85.5/20 · abandons < 5 s ignored')
+    expect(definitionLabel(def({ slTargetPct: 85.5 }))).toBe('SL 85.5/20 · abandons < 5 s ignored · v1')
   })
 
   it('says when abandons within the threshold leave the denominator', () => {
     expect(definitionLabel(def({ slFormula: 'abandons-neutral' }))).toBe(
-      'SL 80/20 · abandons within 20 s excluded · abandons < 5 s ignored',
+      'SL 80/20 · abandons within 20 s excluded · abandons < 5 s ignored · v1',
     )
   })
 
   it('says when abandons within the threshold count as met', () => {
     expect(definitionLabel(def({ slFormula: 'abandons-positive' }))).toBe(
-      'SL 80/20 · abandons within 20 s count as met · abandons < 5 s ignored',
+      'SL 80/20 · abandons within 20 s count as met · abandons < 5 s ignored · v1',
     )
   })
 
   it('says when only answered calls count', () => {
-    expect(definitionLabel(def({ slFormula: 'answered-only' }))).toBe('SL 80/20 · answered calls only · abandons < 5 s ignored')
+    expect(definitionLabel(def({ slFormula: 'answered-only' }))).toBe(
+      'SL 80/20 · answered calls only · abandons < 5 s ignored · v1',
+    )
   })
 
   it('says all abandons count when short abandons are disabled', () => {
-    expect(definitionLabel(def({ shortAbandonSec: 0 }))).toBe('SL 80/20 · all abandons counted')
+    expect(definitionLabel(def({ shortAbandonSec: 0 }))).toBe('SL 80/20 · all abandons counted · v1')
   })
 
   it('says when overflows leave the denominator', () => {
-    expect(definitionLabel(def({ overflowCounts: false }))).toBe('SL 80/20 · abandons < 5 s ignored · overflows excluded')
+    expect(definitionLabel(def({ overflowCounts: false }))).toBe('SL 80/20 · abandons < 5 s ignored · overflows excluded · v1')
   })
 
   it('does not mention overflows under answered-only, where they never count', () => {
     expect(definitionLabel(def({ overflowCounts: false, slFormula: 'answered-only' }))).toBe(
-      'SL 80/20 · answered calls only · abandons < 5 s ignored',
+      'SL 80/20 · answered calls only · abandons < 5 s ignored · v1',
     )
   })
 
@@ -107,9 +113,9 @@ describe('definitionLabel', () => {
   })
 
   it('labels in Chinese', () => {
-    expect(definitionLabel(def(), 'zh-CN')).toBe('SL 80/20 · 5 秒内短放弃剔除')
+    expect(definitionLabel(def(), 'zh-CN')).toBe('SL 80/20 · 5 秒内短放弃剔除 · v1')
     expect(definitionLabel(def({ slFormula: 'abandons-neutral', shortAbandonSec: 0, overflowCounts: false }), 'zh-CN')).toBe(
-      'SL 80/20 · 20 秒内放弃不计入 · 所有放弃计入 · 溢出不计入',
+      'SL 80/20 · 20 秒内放弃不计入 · 所有放弃计入 · 溢出不计入 · v1',
     )
     expect(definitionLabel(def({ slFormula: 'abandons-positive' }), 'zh-CN')).toContain('20 秒内放弃视为达标')
     expect(definitionLabel(def({ slFormula: 'answered-only' }), 'zh-CN')).toContain('仅计接通')
@@ -144,7 +150,9 @@ describe('definitionFormulas', () => {
     expect(f['offeredNet']).toContain('wait < 8 s')
     expect(f['csatPct']).toContain('csat ≥ 5')
     expect(f['dsatPct']).toContain('csat ≤ 2')
-    expect(f['windows']).toBe('today: since 06:00 Asia/Shanghai; rolling: the last 15 minutes, to the second')
+    expect(f['windows']).toBe(
+      'today: since 06:00 Asia/Shanghai; rolling: the last 15 minutes, to the second for calls, by whole minutes for agent time; history: 30-minute intervals',
+    )
   })
 
   it('describes every ratio of the figures', () => {

@@ -6,7 +6,13 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { defaultDefinition } from '../../shared/definitions.js'
 import { type CallEvent, type WallboardEvent, validateEvent } from '../../shared/events.js'
-import { type AggregateState, type Definitions, applyEvent, emptyState } from '../../shared/figures/aggregate.js'
+import {
+  fixedDefinitions,
+  type AggregateState,
+  type Definitions,
+  applyEvent,
+  emptyState,
+} from '../../shared/figures/aggregate.js'
 import { computeFigures } from '../../shared/figures/compute.js'
 import { COUNTER_FIELDS } from '../../shared/figures/counters.js'
 import { checkCentre, demoCentre } from '../../server/ingest/simulator/centre.js'
@@ -21,7 +27,7 @@ const START_MS = at('2026-03-02T08:00:00')
 const SIX_HOURS_MS = 6 * 3600_000
 const END_MS = START_MS + SIX_HOURS_MS
 const def = defaultDefinition(TZ)
-const defs: Definitions = { forQueue: () => def, centre: def }
+const defs: Definitions = fixedDefinitions(def)
 
 /** Runs the demo centre in steps, as the runner's ticks would. */
 function simulate(seed: number, startMs: number, durationMs: number, stepMs = 60_000): WallboardEvent[] {

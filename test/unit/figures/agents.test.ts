@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { AgentOwnState } from '../../../shared/events.js'
 import {
   type AgentRecord,
-  acwPeriods,
+  agentSegments,
   currentPoint,
   insertCall,
   MAX_AGENT_CALLS,
@@ -17,6 +17,13 @@ import {
   removeCall,
 } from '../../../shared/figures/agents.js'
 import { at } from '../fixtures.js'
+
+/** The ACW stretches of an agent, as [start, end, queue of the call before, ms]. */
+function acwPeriods(a: AgentRecord): Array<[number, number, string | null, number]> {
+  return agentSegments(a)
+    .filter((s) => s[2] === 'acw')
+    .map((s) => [s[0], s[1], s[4], s[1] - s[0]])
+}
 
 let n = 0
 function agentWith(
@@ -85,7 +92,7 @@ describe('the state timeline', () => {
     const a = newAgent('a1')
     a.learnedQueues = ['q1']
     expect(membershipOf(a)).toEqual(['q1'])
-    a.membership = []
+    a.memberships = [[0, [], 'm1']]
     expect(membershipOf(a)).toEqual([])
   })
 })

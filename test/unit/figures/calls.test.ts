@@ -34,11 +34,11 @@ function record(...events: unknown[]): CallRecord {
   return r
 }
 
-/** The outcome contribution's delta of a call (the first contribution). */
+/** The outcome contribution's delta of a call (the one that counts it as offered). */
 function outcomeDelta(r: CallRecord, overrides: Partial<Definition> = {}) {
-  const [first] = callContributions(r, definition(overrides))
-  if (!first) throw new Error('no contribution')
-  return first.delta
+  const outcome = callContributions(r, () => definition(overrides)).find((c) => c.delta.offered === 1)
+  if (!outcome) throw new Error('no contribution')
+  return outcome.delta
 }
 
 describe('merging call events', () => {
@@ -138,12 +138,14 @@ describe('the outcome of a visit', () => {
 })
 
 describe('what a visit contributes', () => {
-  it('is nothing before its outcome', () => {
-    expect(callContributions(record(queued('c1', at(0))), definition())).toEqual([])
+  it('is only its arrival before its outcome', () => {
+    expect(callContributions(record(queued('c1', at(0))), () => definition())).toEqual([
+      { at: at(0), queue: 'q1', agent: null, delta: { arrived: 1 } },
+    ])
   })
 
   it('counts an answer at its answer time, with its wait', () => {
-    const [c] = callContributions(record(queued('c1', at(0)), answered('c1', at(12.5))), definition())
+    const [, c] = callContributions(record(queued('c1', at(0)), answered('c1', at(12.5))), () => definition())
     expect(c).toEqual({
       at: at(12.5),
       queue: 'q1',
@@ -228,20 +230,23 @@ describe('what a visit contributes', () => {
   })
 
   it('counts a handled call at its end time, for its agent, with its talk time', () => {
-    const contributions = callContributions(
-      record(queued('c1', at(0)), answered('c1', at(10)), ended('c1', at(130))),
+    const contributions = callContributions(record(queued('c1', at(0)), answered('c1', at(10)), ended('c1', at(130))), () =>
       definition(),
     )
-    expect(contributions[1]).toEqual({ at: at(130), queue: 'q1', agent: 'a1', delta: { handled: 1, talkMs: 120_000 } })
+    expect(contributions[2]).toEqual({
+      at: at(130),
+      queue: 'q1',
+      agent: 'a1',
+      delta: { handled: 1, talkMs: 120_000, handledBy: 'a1' },
+    })
   })
 
   it('does not count an end as handled when the call was abandoned before the answer', () => {
     expect(
-      callContributions(
-        record(queued('c1', at(0)), abandoned('c1', at(5)), answered('c1', at(6)), ended('c1', at(60))),
+      callContributions(record(queued('c1', at(0)), abandoned('c1', at(5)), answered('c1', at(6)), ended('c1', at(60))), () =>
         definition(),
-      ),
-    ).toHaveLength(1)
+      ).filter((c) => c.delta.handled),
+    ).toHaveLength(0)
   })
 
   it('counts a call queued after its outcome (clock skew) with a wait of 0', () => {

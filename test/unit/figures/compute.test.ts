@@ -125,7 +125,10 @@ describe('the figures of a day, by hand', () => {
   })
 
   it('labels the definition it used', () => {
-    expect(queueOf(run(day, NOW)).definition).toMatchObject({ slThresholdSec: 20, label: 'SL 80/20 · abandons < 5 s ignored' })
+    expect(queueOf(run(day, NOW)).definition).toMatchObject({
+      slThresholdSec: 20,
+      label: 'SL 80/20 · abandons < 5 s ignored · v1',
+    })
   })
 })
 
@@ -485,10 +488,11 @@ describe('ACW', () => {
     expect(today(events, at(100), definitions(), 'q1').acwMs).toBe(20_000)
   })
 
-  it('falls in the rolling window of its end', () => {
+  it('counts in the rolling window by the whole minutes it was spent in', () => {
     const events = [inTwoQueues, ...answeredCall('c1', 0, 10, 50), acw('a1', at(60)), available('a1', at(120))]
-    expect(rolling(events, at(119.999)).acwMs).toBe(0)
-    expect(rolling(events, at(120)).acwMs).toBe(60_000)
+    expect(rolling(events, at(150)).acwMs).toBe(60_000)
+    // Thirty minutes later its minute has left the window.
+    expect(rolling(events, at(60 + 30 * 60 + 60)).acwMs).toBe(0)
   })
 })
 

@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { defaultDefinition } from '../../../shared/definitions.js'
 import { validateEvent } from '../../../shared/events.js'
-import { applyEvent, emptyState, prune, reindex } from '../../../shared/figures/aggregate.js'
+import { fixedDefinitions, applyEvent, emptyState, prune, reindex } from '../../../shared/figures/aggregate.js'
 import { rollingCounters } from '../../../shared/figures/compute.js'
 import { addCounters, emptyCounters } from '../../../shared/figures/counters.js'
 
@@ -36,7 +36,7 @@ describe('the rolling window', () => {
         fc.constantFrom(5, 15, 30, 60),
         (calls, nowOffset, minutes) => {
           const def = { ...defaultDefinition('Asia/Shanghai'), rollingMinutes: minutes as 5 | 15 | 30 | 60 }
-          const defs = { forQueue: () => def, centre: def }
+          const defs = fixedDefinitions(def)
           const state = emptyState()
           calls.forEach((c, i) => {
             const raw = [
@@ -59,11 +59,11 @@ describe('the rolling window', () => {
             }
           })
           const now = BASE + nowOffset
-          expect(rollingCounters(state, 'q', def, now).counters).toEqual(naiveRolling(state, 'q', minutes, now))
+          expect(rollingCounters(state, 'q', minutes, now, def).counters).toEqual(naiveRolling(state, 'q', minutes, now))
           prune(state, now)
-          expect(rollingCounters(state, 'q', def, now).counters).toEqual(naiveRolling(state, 'q', minutes, now))
+          expect(rollingCounters(state, 'q', minutes, now, def).counters).toEqual(naiveRolling(state, 'q', minutes, now))
           reindex(state)
-          expect(rollingCounters(state, 'q', def, now).counters).toEqual(naiveRolling(state, 'q', minutes, now))
+          expect(rollingCounters(state, 'q', minutes, now, def).counters).toEqual(naiveRolling(state, 'q', minutes, now))
         },
       ),
       { numRuns: 300 },
