@@ -470,7 +470,9 @@ function syncFcr(s: AggregateState, key: string, call: CallRecord, defs: Definit
 }
 
 /** Keeps a caller's arrivals in step with the call record, and re-judges the caller's earlier calls. */
-function syncArrival(s: AggregateState, key: string, call: CallRecord, defs: Definitions): void {
+function syncArrival(s: AggregateState, key: string, call: CallRecord, wasCaller: string | null, defs: Definitions): void {
+  // An earlier queue entry of the visit named another caller (or none): the old caller's entry goes.
+  if (wasCaller !== null && wasCaller !== call.caller) forgetArrival(s, wasCaller, key, defs)
   if (call.caller === null || call.queuedAt === null) return
   const rowKey = `${call.caller}\u0000${key}`
   const row: ArrivalRow = [call.queuedAt, call.queue, call.callId]
@@ -483,13 +485,24 @@ function syncArrival(s: AggregateState, key: string, call: CallRecord, defs: Def
   for (const k of s.fcrByCaller.get(call.caller) ?? []) refreshFcr(s, k, defs)
 }
 
+function forgetArrival(s: AggregateState, caller: string, key: string, defs: Definitions): void {
+  const rowKey = `${caller}\u0000${key}`
+  if (!s.arrivals.has(rowKey)) return
+  s.arrivals.delete(rowKey)
+  const perCaller = s.callerArrivals.get(caller)
+  perCaller?.delete(rowKey)
+  if (perCaller?.size === 0) s.callerArrivals.delete(caller)
+  for (const k of s.fcrByCaller.get(caller) ?? []) refreshFcr(s, k, defs)
+}
+
 function applyDisposition(s: AggregateState, e: EventOf<'call.disposition'>, defs: Definitions): void {
   if (e.queue !== undefined) ensureQueue(s, e.queue, e.ts)
+  // A code that does not say whether the call was resolved (only a reason) leaves the verdict alone.
+  if (e.resolved === undefined) return
   const old = s.dispositions.get(e.callId)
-  const resolved = e.resolved ?? null
   // The newest outcome code wins; at equal times, the larger event id, so order never matters.
-  if (old && (old[0] > e.ts || (old[0] === e.ts && old[2] >= e.id))) return
-  s.dispositions.set(e.callId, [e.ts, resolved, e.id])
+  if (old && old[1] !== null && (old[0] > e.ts || (old[0] === e.ts && old[2] >= e.id))) return
+  s.dispositions.set(e.callId, [e.ts, e.resolved, e.id])
   for (const k of s.fcrByCallId.get(e.callId) ?? []) refreshFcr(s, k, defs)
 }
 
@@ -503,6 +516,7 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
   const defAt = (at: number) => defs.forQueue(r.queue, at)
   const before = existing ? callContributions(r, defAt) : []
   const was = {
+    caller: r.caller,
     talking: isTalking(r) ? r.agent : null,
     ringing: isRinging(r) ? r.ringAgent : null,
     answeredBy: r.agent,
@@ -521,7 +535,7 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
   if (!mergeCallEvent(r, e) && existing) return
   s.calls.set(key, r)
   replaceContributions(s, before, callContributions(r, defAt), defs)
-  syncArrival(s, key, r, defs)
+  syncArrival(s, key, r, was.caller, defs)
   syncFcr(s, key, r, defs)
 
   if (isWaiting(r)) indexAdd(s.waiting, r.queue, key)

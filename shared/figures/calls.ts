@@ -59,7 +59,8 @@ export function mergeCallEvent(r: CallRecord, e: CallEvent): boolean {
     case 'call.queued':
       if (earlier(e.ts, r.queuedAt)) {
         r.queuedAt = e.ts
-        r.caller = e.caller ?? null
+        // An empty caller id (a withheld number) is no caller id: it names nobody for FCR.
+        r.caller = e.caller || null
         r.channel = e.channel ?? 'voice'
         changed = true
       }

@@ -264,10 +264,12 @@ function openTime(
   dayStart: number,
   nowMs: number,
 ): { kind: string; reason: string | null; ms: number } | null {
-  if (live.state === 'onCall' || live.state === 'ringing' || live.state === 'offline') return null
+  if (live.state === 'onCall') return null
+  // While a call rings, the agent's own state goes on (segments count it so once the ringing ends).
+  const own = currentPoint(a)
   const since = openSegmentStart(a)
-  if (since === null) return null
-  return { kind: live.state, reason: live.reason, ms: Math.max(0, nowMs - Math.max(since, dayStart)) }
+  if (own === null || since === null) return null
+  return { kind: own[1], reason: own[2], ms: Math.max(0, nowMs - Math.max(since, dayStart)) }
 }
 
 export function computeAgentFigures(s: AggregateState, defs: Definitions, nowMs: number): AgentFigures[] {
