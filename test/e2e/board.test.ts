@@ -88,6 +88,39 @@ describe('the TV board', () => {
     await page.close()
   })
 
+  it('shows the Erlang C staffing as "need N · have M", in amber when short', async () => {
+    const page = await openBoard('en')
+    const now = Date.now()
+    // Two agents on the queue, and 20 calls in the last half hour each talking 5 min: 40 calls/h ×
+    // 300 s = 3.3 Erlang, which two agents cannot carry (Erlang C needs more than the traffic).
+    const events: object[] = ['s1', 's2'].map((agent) => ({
+      id: `e2e-staff-${agent}`,
+      type: 'agent.state',
+      ts: now - 1_800_000,
+      agent,
+      state: 'available',
+      queues: ['e2e-staff'],
+    }))
+    for (let i = 0; i < 20; i++) {
+      const queuedAt = now - 1_700_000 + i * 60_000
+      const call = { callId: `staff-${i}`, queue: 'e2e-staff' }
+      events.push(
+        { id: `e2e-staff-q${i}`, type: 'call.queued', ts: queuedAt, ...call },
+        { id: `e2e-staff-a${i}`, type: 'call.answered', ts: queuedAt + 5_000, agent: `x${i}`, ...call },
+        { id: `e2e-staff-e${i}`, type: 'call.ended', ts: queuedAt + 305_000, agent: `x${i}`, ...call },
+      )
+    }
+    await post(events)
+    const staffing = figure(page, 'e2e-staff', 'staffing')
+    await expect.poll(() => staffing.textContent(), { timeout: 5_000 }).toMatch(/^need \d+ · have 2$/)
+    const res = await fetch(`${base}/api/v1/metrics?queue=e2e-staff`, { headers: { authorization: `Bearer ${TEST_KEY}` } })
+    const [queue] = ((await res.json()) as { queues: Array<{ staffing: { needed: number; have: number } }> }).queues
+    expect(queue?.staffing.needed).toBeGreaterThan(3)
+    expect(await staffing.textContent()).toBe(`need ${queue?.staffing.needed} · have 2`)
+    expect(await staffing.getAttribute('data-short')).toBe('true')
+    await page.close()
+  })
+
   it('speaks Chinese when asked', async () => {
     const page = await openBoard('zh-CN')
     await expect.poll(() => page.locator('[data-testid="board"]').textContent()).toContain('排队数')
