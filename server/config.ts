@@ -29,6 +29,8 @@ export interface Config {
   loginRateLimit: number
   /** requests per minute per API key on POST /api/v1/events */
   ingestRateLimit: number
+  /** closed intervals are kept this many days (at least 35) */
+  historyDays: number
   /** behind a reverse proxy: trust X-Forwarded-* from it (true, or its addresses, comma-separated) */
   trustProxy: boolean | string
 }
@@ -101,6 +103,7 @@ export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } 
     sessionSecret,
     loginRateLimit: int(env, 'WALLBOARD_LOGIN_RATE_LIMIT', 10, 1, 10_000),
     ingestRateLimit: int(env, 'WALLBOARD_INGEST_RATE_LIMIT', 600_000, 1, 100_000_000),
+    historyDays: int(env, 'WALLBOARD_HISTORY_DAYS', 400, 35, 3660),
     trustProxy: proxy(env['WALLBOARD_TRUST_PROXY']),
   }
 }

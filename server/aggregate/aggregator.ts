@@ -81,7 +81,6 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     this.position = saved.position
     this.savedPosition = saved.position
     this.applied = saved.applied
-    this.lastPrune = this.now()
     const book = await this.opts.definitions.refresh()
     // Saved under an older definition (a change was made, then the process stopped): catch up.
     this.book = saved.definitions > 0 ? bookAt(book, saved.definitions) : book
@@ -162,7 +161,9 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
       if (this.newestEventAt === null || event.ts > this.newestEventAt) this.newestEventAt = event.ts
     }
     const now = this.now()
-    if (now - this.lastPrune >= this.pruneEveryMs) {
+    // Once caught up with the log (at start too: a restarted process archives what closed while it
+    // was down), then every pruneEveryMs.
+    if (entries.length < this.batchSize && now - this.lastPrune >= this.pruneEveryMs) {
       prune(this.state, now)
       this.lastPrune = now
     }
@@ -204,7 +205,7 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
 
   private async save(): Promise<void> {
     const changes = this.opts.store.takeChanges(this.state)
-    const empty = changes.every(([, rows]) => rows.length === 0)
+    const empty = changes.history.length === 0 && changes.tables.every(([, rows]) => rows.length === 0)
     const definitions = this.book.current.version
     if (empty && this.savedPosition === this.position && this.savedDefinitions === definitions) return
     try {

@@ -20,6 +20,8 @@ declare module 'fastify' {
 export interface StorePluginOptions {
   redisUrl: string
   prefix: string
+  /** days archived intervals are kept */
+  historyDays: number
 }
 
 export default fp<StorePluginOptions>(
@@ -37,7 +39,7 @@ export default fp<StorePluginOptions>(
     app.decorate('redis', redis)
     app.decorate('keys', keys)
     app.decorate('eventLog', new EventLog(redis, keys))
-    app.decorate('stateStore', new StateStore(redis, keys))
+    app.decorate('stateStore', new StateStore(redis, keys, opts.historyDays))
     app.decorate('connectRedis', open)
     app.addHook('onClose', async () => {
       for (const r of connections) r.disconnect()

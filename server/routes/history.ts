@@ -11,9 +11,10 @@ import { type Counters, addCounters, completeCounters, emptyCounters } from '../
 import { computeRatios, fcrFigures, publicCounters } from '../../shared/figures/ratios.js'
 import { FigureFields } from '../../shared/figures/schema.js'
 import { visibleQueues } from '../auth/policy.js'
+import { historyDayOf } from '../store/state-store.js'
 import { ANY_USER, ErrorSchema, authErrors } from './schemas.js'
 
-/** How far back a query may reach (closed intervals are kept at least 35 days). */
+/** How long a span one query may ask for (closed intervals are kept WALLBOARD_HISTORY_DAYS, at least 35). */
 export const MAX_HISTORY_DAYS = 400
 const QUARTER_MS = 15 * 60_000
 
@@ -132,13 +133,32 @@ const history: FastifyPluginAsync = async (app) => {
       if (from >= to)
         return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'querystring.from: must be before to' })
       if (to - from > MAX_HISTORY_DAYS * 86_400_000) {
-        return reply
-          .code(400)
-          .send({
-            statusCode: 400,
-            error: 'Bad Request',
-            message: `querystring.from: at most ${MAX_HISTORY_DAYS} days before to`,
-          })
+        return reply.code(400).send({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: `querystring.from: at most ${MAX_HISTORY_DAYS} days before to`,
+        })
+      }
+      /** The archived rows of these intervals, from their days' hashes, in the same order. */
+      const archivedRows = async (fields: string[]): Promise<Array<string | null>> => {
+        const byDay = new Map<string, number[]>()
+        starts.forEach((t, i) => {
+          const day = historyDayOf(t)
+          const idx = byDay.get(day)
+          if (idx) idx.push(i)
+          else byDay.set(day, [i])
+        })
+        const out: Array<string | null> = new Array(fields.length).fill(null)
+        const pipeline = app.redis.pipeline()
+        const days = [...byDay]
+        for (const [day, idx] of days) pipeline.hmget(app.keys.historyDay(day), ...idx.map((i) => fields[i]!))
+        const results = (await pipeline.exec()) ?? []
+        days.forEach(([, idx], d) => {
+          const [err, values] = results[d] ?? [new Error('no reply')]
+          if (err) throw err
+          idx.forEach((i, j) => (out[i] = (values as Array<string | null>)[j] ?? null))
+        })
+        return out
       }
       const visible = visibleQueues(req.principal!, app.directory)
       const queues = q.queue === undefined ? [...visible].sort() : visible.has(q.queue) ? [q.queue] : []
@@ -152,10 +172,7 @@ const history: FastifyPluginAsync = async (app) => {
         const fields = starts.map((t) => bucketKey.interval(queue, t))
         // The live bucket (recent days) and the archived one (older) add up: a late event for an
         // archived interval waits in the live one until it is archived in turn.
-        const [live, archived] = await Promise.all([
-          app.redis.hmget(app.keys.state.buckets, ...fields),
-          app.redis.hmget(app.keys.state.history, ...fields),
-        ])
+        const [live, archived] = await Promise.all([app.redis.hmget(app.keys.state.buckets, ...fields), archivedRows(fields)])
         let run: {
           def: Definition
           from: number

@@ -4,8 +4,9 @@
 
 import { SAVED_TABLES, type SavedTable } from '../../shared/figures/aggregate.js'
 
-export const STATE_TABLES = SAVED_TABLES
-export type StateTable = SavedTable
+/** The tables kept in one hash each and loaded at start; the write-only history is kept per day. */
+export type StateTable = Exclude<SavedTable, 'history'>
+export const STATE_TABLES = SAVED_TABLES.filter((t): t is StateTable => t !== 'history')
 
 export interface Keys {
   /** stream: the append-only event log; one entry per accepted event, field `e` = event JSON */
@@ -16,6 +17,8 @@ export interface Keys {
   position: string
   /** one hash per state table: row key → row JSON */
   state: Record<StateTable, string>
+  /** one hash per UTC day (YYYY-MM-DD) of archived intervals: interval key → counters JSON; expires after the retention */
+  historyDay(date: string): string
   /** secrets shown once and kept as SHA-256 hashes: `records` id → JSON (with the hash), `hashes` hash → id */
   apiKeys: SecretKeys
   displayTokens: SecretKeys
@@ -52,6 +55,7 @@ export function redisKeys(prefix: string): Keys {
     eventIds: `${base}event-ids`,
     position: `${base}agg:position`,
     state: Object.fromEntries(STATE_TABLES.map((t) => [t, `${base}agg:${t}`])) as Record<StateTable, string>,
+    historyDay: (date) => `${base}agg:history:${date}`,
     apiKeys: { records: `${base}api-keys`, hashes: `${base}api-key-hashes` },
     displayTokens: { records: `${base}display-tokens`, hashes: `${base}display-token-hashes` },
     users: `${base}users`,

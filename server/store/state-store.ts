@@ -1,9 +1,12 @@
 // Saves the aggregator's state to Redis: only the rows an event batch changed, together with the
 // log position they include (and the definition version they were computed under), in one
 // MULTI/EXEC. After a crash the saved rows and the position always agree, so re-reading the log
-// from that position applies every event exactly once.
+// from that position applies every event exactly once. Closed intervals leave memory for one
+// hash per UTC day, which expires when the history retention has passed: the history's key count
+// and memory are bounded by the retention.
 import type { Redis } from 'ioredis'
-import { type AggregateState, SAVED_APART, WRITE_ONLY_TABLES } from '../../shared/figures/aggregate.js'
+import { type AggregateState, SAVED_APART, parseBucketKey } from '../../shared/figures/aggregate.js'
+import type { Counters } from '../../shared/figures/counters.js'
 import type { Table } from '../../shared/figures/table.js'
 import { type Keys, STATE_TABLES, type StateTable } from './keys.js'
 import { LuaScript } from './redis.js'
@@ -19,16 +22,29 @@ export interface SavedPosition {
   definitions: number
 }
 
-type Changes = Array<[StateTable, Array<[string, unknown]>]>
+export interface Changes {
+  tables: Array<[StateTable, Array<[string, unknown]>]>
+  /** intervals archived by this batch: interval key → counters (added to what is stored) */
+  history: Array<[string, Counters | undefined]>
+}
 
 function tableOf(state: AggregateState, name: StateTable): Table<unknown> {
   return state[name] as Table<unknown>
+}
+
+const DAY_MS = 86_400_000
+
+/** The UTC day whose history hash holds an archived interval's row. */
+export function historyDayOf(startMs: number): string {
+  return new Date(startMs).toISOString().slice(0, 10)
 }
 
 export class StateStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
+    /** archived intervals are kept this many days after their UTC day ends */
+    private readonly historyDays: number,
   ) {}
 
   async loadPosition(): Promise<SavedPosition> {
@@ -40,7 +56,6 @@ export class StateStore {
   async loadInto(state: AggregateState): Promise<number> {
     let rows = 0
     for (const name of STATE_TABLES) {
-      if (WRITE_ONLY_TABLES.includes(name)) continue
       const table = tableOf(state, name)
       let cursor = '0'
       do {
@@ -57,30 +72,30 @@ export class StateStore {
 
   /** Takes the pending changes out of the state's tables. */
   takeChanges(state: AggregateState): Changes {
-    return STATE_TABLES.map((name) => [name, tableOf(state, name).takeChanges()] as [StateTable, Array<[string, unknown]>])
+    return {
+      tables: STATE_TABLES.map((name) => [name, tableOf(state, name).takeChanges()] as [StateTable, Array<[string, unknown]>]),
+      history: state.history.takeChanges(),
+    }
   }
 
   /** Puts changes back after a failed save, so the next save includes them. */
   restoreChanges(state: AggregateState, changes: Changes): void {
-    for (const [name, rows] of changes) {
+    for (const [name, rows] of changes.tables) {
       const table = tableOf(state, name)
       for (const [key] of rows) table.touch(key)
     }
+    for (const [key] of changes.history) state.history.touch(key)
   }
 
-  /** After a successful save, write-only rows leave memory (they live in Redis only). */
+  /** After a successful save, archived intervals leave memory (they live in Redis only). */
   forgetWritten(state: AggregateState, changes: Changes): void {
-    for (const [name, rows] of changes) {
-      if (!WRITE_ONLY_TABLES.includes(name)) continue
-      const table = tableOf(state, name)
-      for (const [key] of rows) table.rows.delete(key)
-    }
+    for (const [key] of changes.history) state.history.rows.delete(key)
   }
 
   /** Writes the changed rows and the new position atomically. */
   async save(changes: Changes, pos: SavedPosition): Promise<void> {
     const tx = this.redis.multi()
-    for (const [name, rows] of changes) {
+    for (const [name, rows] of changes.tables) {
       if (rows.length === 0) continue
       const key = this.keys.state[name]
       const set: string[] = []
@@ -93,17 +108,32 @@ export class StateStore {
           set.push(field, JSON.stringify(Object.fromEntries(Object.entries(value as object).filter(([k]) => !apart.includes(k)))))
         else set.push(field, JSON.stringify(value))
       }
-      if (WRITE_ONLY_TABLES.includes(name)) {
-        // Archived rows are added to what is there (EVAL, not EVALSHA: a transaction cannot retry a NOSCRIPT).
-        if (set.length) tx.eval(mergeCounters.source, 1, key, ...set)
-        continue
-      }
       if (set.length) tx.hset(key, ...set)
       if (del.length) tx.hdel(key, ...del)
     }
+    this.archive(tx, changes.history)
     tx.hset(this.keys.position, 'position', pos.position, 'applied', String(pos.applied), 'definitions', String(pos.definitions))
     const results = await tx.exec()
     const failed = results?.find(([err]) => err)
     if (!results || failed) throw failed?.[0] ?? new Error('state save aborted')
+  }
+
+  /** Adds archived intervals into their day's hash and (re)sets the hash's expiry. */
+  private archive(tx: ReturnType<Redis['multi']>, rows: Changes['history']): void {
+    const byDay = new Map<string, string[]>()
+    for (const [field, counters] of rows) {
+      const k = parseBucketKey(field)
+      if (counters === undefined || k?.kind !== 'i') continue
+      const day = historyDayOf(Number(k.time))
+      let args = byDay.get(day)
+      if (!args) byDay.set(day, (args = []))
+      args.push(field, JSON.stringify(counters))
+    }
+    for (const [day, args] of byDay) {
+      const key = this.keys.historyDay(day)
+      // Added to what is there (EVAL, not EVALSHA: a transaction cannot retry a NOSCRIPT).
+      tx.eval(mergeCounters.source, 1, key, ...args)
+      tx.pexpireat(key, Date.parse(`${day}T00:00:00Z`) + (this.historyDays + 1) * DAY_MS)
+    }
   }
 }

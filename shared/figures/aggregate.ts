@@ -38,7 +38,7 @@ import {
   newCall,
   outcomeOf,
 } from './calls.js'
-import { type Counters, type Delta, applyDelta, completeCounters, emptyCounters, isEmpty } from './counters.js'
+import { type Counters, type Delta, addCounters, applyDelta, completeCounters, emptyCounters, isEmpty } from './counters.js'
 import { Table } from './table.js'
 
 export interface QueueRecord {
@@ -108,12 +108,6 @@ export type SavedTable = (typeof SAVED_TABLES)[number]
 /** Fields of a table's rows that are saved in another table and must be left out of the row. */
 export const SAVED_APART: Partial<Record<SavedTable, readonly string[]>> = { agents: ['calls'] }
 
-/**
- * Tables only ever written: closed intervals are moved to `history` and merged there by adding
- * (a late event for an archived interval adds to it); they are not loaded back into memory.
- */
-export const WRITE_ONLY_TABLES: readonly SavedTable[] = ['history']
-
 /** Which definition applies to a queue (or the centre) at an instant; see DefinitionBook. */
 export interface Definitions {
   forQueue(queue: string, atMs?: number): Definition
@@ -143,7 +137,10 @@ export interface AggregateState {
   /** handled calls with a known caller, by call key, kept for their FCR window */
   fcr: Table<FcrRecord>
   dispositions: Table<DispositionRow>
-  /** archived intervals (write-only, see WRITE_ONLY_TABLES) */
+  /**
+   * Closed intervals on their way out of memory. Only ever written: the store adds each to what is
+   * archived for it (a late event for an archived interval adds to it) and never loads it back.
+   */
   history: Table<Counters>
   // Derived indexes, rebuilt from the tables by reindex(); never saved.
   waiting: Map<string, Set<string>>
@@ -767,7 +764,12 @@ export function prune(s: AggregateState, nowMs: number, opts: RetentionOptions =
       s.buckets.delete(key)
       timeIndex(s, k.kind)?.get(k.scope)?.delete(t)
     } else if (k.kind === 'i' && t < nowMs - opts.liveIntervalMs) {
-      s.history.set(key, b)
+      // An archived row not yet saved (and forgotten) is still here: add to it, as the store does.
+      const archived = s.history.get(key)
+      if (archived) {
+        addCounters(archived, b)
+        s.history.touch(key)
+      } else s.history.set(key, b)
       s.buckets.delete(key)
       s.intervals.get(k.scope)?.delete(t)
     } else if ((k.kind === 'q' || k.kind === 'a') && Date.parse(`${k.time}T00:00:00Z`) < nowMs - opts.liveDayMs) {
