@@ -116,7 +116,7 @@ describe('GET /api/v1/history for archived days', () => {
     await app.close()
     app = await testApp(config)
     const archive = app.keys.historyDay(historyDayOf(older))
-    for (const deadline = Date.now() + 5_000; !(await redis.exists(archive)); ) {
+    for (const deadline = Date.now() + 5_000; !(await redis.exists(archive));) {
       if (Date.now() > deadline) throw new Error('closed intervals not archived within 5 s of start')
       await new Promise((r) => setTimeout(r, 20))
     }
