@@ -163,9 +163,11 @@ const history: FastifyPluginAsync = async (app) => {
       const visible = visibleQueues(req.principal!, app.directory)
       const queues = q.queue === undefined ? [...visible].sort() : visible.has(q.queue) ? [q.queue] : []
 
-      // Interval starts are 15-minute marks of the local clock (every zone's offset is a multiple of 15 minutes).
+      // Interval starts are 15-minute marks of the local clock (every zone's offset is a multiple of 15
+      // minutes). Every interval that overlaps [from, to) is answered: a 30-minute one may start a
+      // quarter before the quarter `from` falls in.
       const starts: number[] = []
-      for (let t = Math.floor(from / QUARTER_MS) * QUARTER_MS; t < to; t += QUARTER_MS) starts.push(t)
+      for (let t = Math.floor(from / QUARTER_MS) * QUARTER_MS - QUARTER_MS; t < to; t += QUARTER_MS) starts.push(t)
       const rows: HistoryRow[] = []
       const totals: HistoryRow[] = []
       for (const queue of queues) {
@@ -192,6 +194,7 @@ const history: FastifyPluginAsync = async (app) => {
           for (const p of parts) addCounters(c, completeCounters(JSON.parse(p) as Partial<Counters>))
           const def = book.forQueue(queue, start)
           const end = start + def.intervalMinutes * 60_000
+          if (end <= from) return
           // An interval's FCR verdicts are final once the window after its last call has passed.
           const closed = end + def.fcrWindowHours * 3600_000 <= now
           const none = emptyCounters()

@@ -223,7 +223,7 @@ describe('history', () => {
       ]) {
         expect(columns).toContain(f)
       }
-      expect(lines.length).toBeGreaterThan(0)
+      expect(lines.length, res.body).toBeGreaterThan(0)
       expect(lines[0]!.split(',')[columns.indexOf('queue')]).toBe('sales')
     }
   })

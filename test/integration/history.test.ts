@@ -146,6 +146,15 @@ describe('GET /api/v1/history for archived days', () => {
     expect(totals[0]).toMatchObject({ offered: 4, answered: 3, answeredWithin: 2, serviceLevelPct: 50 })
   })
 
+  it('answers every interval that overlaps the range, also one that began before from', async () => {
+    const res = await app.inject({
+      url: `/api/v1/history?queue=archive&from=${old + 20 * 60_000}&to=${old + 25 * 60_000}`,
+      headers: auth,
+    })
+    const rows = res.json().rows as Array<{ from: number; to: number; offered: number }>
+    expect(rows.map((r) => [r.from, r.to])).toEqual([[old, old + HALF_HOUR]])
+  })
+
   it('adds a late event for an archived interval to the archived figures', async () => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/events', headers: auth, payload: call('h5', old + 240_000, 3) })
     expect(res.json().rejected).toEqual([])
