@@ -140,48 +140,74 @@ export function membershipOf(a: AgentRecord): string[] {
   return a.memberships[a.memberships.length - 1]?.[1] ?? a.learnedQueues
 }
 
-/** The queue of the call the agent answered last at or before an instant. */
+/** The queue of the call the agent answered last at or before an instant (calls are in answer order). */
 function queueBefore(calls: AnsweredCall[], t: number): string | null {
-  let q: string | null = null
-  for (const c of calls) {
-    if (c[0] > t) break
-    q = c[1]
+  let lo = 0
+  let hi = calls.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (calls[mid]![0] <= t) lo = mid + 1
+    else hi = mid
   }
-  return q
+  return lo > 0 ? calls[lo - 1]![1] : null
 }
+
+/** Segments in one canonical order (start, kind, end, queue, reason), whatever order they were made in. */
+export function compareSegments(x: Segment, y: Segment): number {
+  return x[0] - y[0] || text(x[2], y[2]) || x[1] - y[1] || text(x[4], y[4]) || text(x[3], y[3])
+}
+
+function text(a: string | null, b: string | null): number {
+  return a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1
+}
+
+const callEnd = (c: AnsweredCall) => c[3] ?? Number.POSITIVE_INFINITY
 
 /**
  * The stretches of time that are over. Calls (answered to ended) are onCall whatever the agent's
  * own state; between calls the agent is in the state it set last, from each point to the next.
  * Time before the first known point is not counted (the state then is unknown), nor is offline time.
+ * With `endingFrom`, only the stretches that end at or after it (a change at an instant can only
+ * alter those): linear in the agent's history, so a long day replayed stays fast.
  */
-export function agentSegments(a: AgentRecord): Segment[] {
+export function agentSegments(a: AgentRecord, endingFrom = Number.NEGATIVE_INFINITY): Segment[] {
   const out: Segment[] = []
   const { points, calls } = a
   for (const c of calls) {
-    if (c[3] !== null && c[3] > c[0]) out.push([c[0], c[3], 'onCall', null, c[1], membershipAt(a, c[0])])
+    if (c[3] !== null && c[3] > c[0] && c[3] >= endingFrom) out.push([c[0], c[3], 'onCall', null, c[1], membershipAt(a, c[0])])
   }
-  for (let i = 0; i < points.length; i++) {
+  // The first point whose stretch may end at or after endingFrom: the last one that starts before it.
+  let i = Math.max(0, points.length - 1)
+  while (i > 0 && points[i]![0] >= endingFrom) i--
+  // Calls before `first` ended before the current point began: they carve nothing from it or later ones.
+  let first = 0
+  for (; i < points.length; i++) {
     const [start, state, reason] = points[i]!
-    if (state === 'offline') continue
     const end = i + 1 < points.length ? points[i + 1]![0] : Number.POSITIVE_INFINITY
-    const push = (from: number, to: number) => {
-      if (to <= from) return
-      const queue = state === 'acw' ? queueBefore(calls, from) : null
-      out.push([from, to, state, state === 'paused' ? reason : null, queue, membershipAt(a, from)])
-    }
+    while (first < calls.length && callEnd(calls[first]!) <= start) first++
+    if (state === 'offline') continue
+    const own: OwnStretch = [state, state === 'paused' ? reason : null]
     let cur = start
-    for (const c of calls) {
+    for (let k = first; k < calls.length; k++) {
+      const c = calls[k]!
       if (c[0] >= end) break
-      const callEnd = c[3] ?? Number.POSITIVE_INFINITY
-      if (callEnd <= cur) continue
-      push(cur, c[0])
-      cur = Math.max(cur, callEnd)
+      if (callEnd(c) <= cur) continue
+      pushOwn(out, a, own, cur, c[0], endingFrom)
+      cur = Math.max(cur, callEnd(c))
       if (cur >= end) break
     }
-    if (end !== Number.POSITIVE_INFINITY) push(cur, end)
+    if (end !== Number.POSITIVE_INFINITY) pushOwn(out, a, own, cur, end, endingFrom)
   }
-  return out.sort((x, y) => x[0] - y[0] || (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0))
+  return out.sort(compareSegments)
+}
+
+type OwnStretch = [kind: Exclude<AgentOwnState, 'offline'>, reason: string | null]
+
+/** A stretch in the agent's own state (between calls), when it is not empty and ends late enough. */
+function pushOwn(out: Segment[], a: AgentRecord, own: OwnStretch, from: number, to: number, endingFrom: number): void {
+  if (to <= from || to < endingFrom) return
+  const queue = own[0] === 'acw' ? queueBefore(a.calls, from) : null
+  out.push([from, to, own[0], own[1], queue, membershipAt(a, from)])
 }
 
 /** The open stretch now (not yet counted): the own state since its last change, unless on a call. */

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { Definition, SlFormula } from '../../../shared/definitions.js'
 import type { AgentOwnState, OverflowReason, RawEvent } from '../../../shared/events.js'
 import { type AggregateState, SAVED_APART, SAVED_TABLES, emptyState, prune, reindex } from '../../../shared/figures/aggregate.js'
+import { agentSegments, compareSegments } from '../../../shared/figures/agents.js'
 import { computeAgentFigures, computeFigures } from '../../../shared/figures/compute.js'
 import type { Table } from '../../../shared/figures/table.js'
 import type { WindowFigures } from '../../../shared/figures/schema.js'
@@ -219,6 +220,20 @@ describe('applyEvent over random traffic', () => {
         const sorted = figuresOf(reduce(byTime(events), now, DEFS), now)
         const shuffled = figuresOf(reduce(scrambled(events, order, repeats), now, DEFS), now)
         expect(shuffled).toEqual(sorted)
+      }),
+      RUNS,
+    )
+  })
+
+  it('keeps each agent’s counted stretches equal to a full recomputation after every event', () => {
+    // Only the stretches a change can reach are recomputed; this checks that bound event by event.
+    fc.assert(
+      fc.property(scenarioArb, ({ events, now, order, repeats }) => {
+        const s = emptyState()
+        for (const e of scrambled(events, order, repeats)) {
+          reduce([e], now, DEFS, s)
+          for (const a of s.agents.rows.values()) expect([...a.segments].sort(compareSegments)).toEqual(agentSegments(a))
+        }
       }),
       RUNS,
     )
