@@ -157,9 +157,17 @@ export class DefinitionBook {
     for (const set of this.history) {
       const options = effectiveOptions(set, queue)
       if (last !== null && sameOptions(last, options)) continue
-      last = options
       const calendar = new BusinessCalendar(options.timezone, options.dayStartHour)
-      const from = spans.length === 0 ? Number.NEGATIVE_INFINITY : calendar.startOf(calendar.dateOf(set.createdAt))
+      const previous = spans[spans.length - 1]
+      let from = Number.NEGATIVE_INFINITY
+      if (previous && last) {
+        // A version takes effect at the start of the business day it was made in. When it moves the
+        // day's start (time zone, day start hour), at the later of the two starts: a day the old
+        // calendar had already begun is not cut, and no day holds two versions.
+        const before = new BusinessCalendar(last.timezone, last.dayStartHour)
+        from = Math.max(calendar.dayStartOf(set.createdAt), before.dayStartOf(set.createdAt), previous.from)
+      }
+      last = options
       spans.push({ from, definition: { ...options, version: set.version } })
     }
     this.spans.set(key, spans)
@@ -180,6 +188,13 @@ export class DefinitionBook {
   /** The centre's defaults at `atMs`: the business day of agent figures. */
   forCentre(atMs?: number): Definition {
     return this.at(this.spansOf(null), atMs)
+  }
+
+  /** When the version in force for a queue (null: the centre) at `atMs` took effect; -Infinity for the first. */
+  since(queue: string | null, atMs: number): number {
+    const spans = this.spansOf(queue)
+    for (let i = spans.length - 1; i >= 0; i--) if (atMs >= spans[i]!.from) return spans[i]!.from
+    return Number.NEGATIVE_INFINITY
   }
 
   /** Every change of a queue's (or the centre's) definition, oldest first. */

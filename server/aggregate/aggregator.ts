@@ -161,10 +161,10 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
       if (this.newestEventAt === null || event.ts > this.newestEventAt) this.newestEventAt = event.ts
     }
     const now = this.now()
-    // Once caught up with the log (at start too: a restarted process archives what closed while it
-    // was down), then every pruneEveryMs.
-    if (entries.length < this.batchSize && now - this.lastPrune >= this.pruneEveryMs) {
-      prune(this.state, now)
+    // At the first step (a restarted process archives what closed while it was down), then every
+    // pruneEveryMs. While a backlog is replayed, as of the newest event applied, as live would have.
+    if (now - this.lastPrune >= this.pruneEveryMs) {
+      prune(this.state, Math.min(now, this.newestEventAt ?? now))
       this.lastPrune = now
     }
     await this.save()

@@ -8,7 +8,7 @@ import type { WallboardEvent } from '../../shared/events.js'
 import {
   type AggregateState,
   applyEvent,
-  calendarOf,
+  dayBucketStart,
   emptyState,
   parseBucketKey,
   reindex,
@@ -44,17 +44,10 @@ export async function recomputeForDefinitions(
   const changed = newer.changedSince(older, queues)
   if (changed.length === 0) return { changed, from: null, replayed: 0 }
   // Per affected scope: today under either book (a new time zone or day start moves "today").
-  const since = new Map<string | null, { ms: number; date: string }>()
-  for (const q of changed) {
-    const defs = [older, newer].map((b) => (q === null ? b.forCentre(nowMs) : b.forQueue(q, nowMs)))
-    const starts = defs.map((d) => {
-      const cal = calendarOf(d)
-      const date = cal.dateOf(nowMs)
-      return { ms: cal.startOf(date), date }
-    })
-    since.set(q, { ms: Math.min(...starts.map((x) => x.ms)), date: starts.map((x) => x.date).sort()[0]! })
-  }
-  const from = Math.min(...[...since.values()].map((x) => x.ms))
+  // (The newer book never reaches before the older one's start of today: see DefinitionBook.)
+  const since = new Map<string | null, number>()
+  for (const q of changed) since.set(q, Math.min(...[older, newer].map((b) => dayBucketStart(b, q, nowMs))))
+  const from = Math.min(...since.values())
 
   const scratch = emptyState()
   let replayed = 0
@@ -71,21 +64,19 @@ export async function recomputeForDefinitions(
     }
   }
 
-  const centre = since.get(null)
+  // Buckets are keyed by their start (days and intervals in ms, minutes and seconds in their units).
   const affected = (key: string): boolean => {
     const k = parseBucketKey(key)
     if (!k) return false
-    if (k.kind === 'a') return centre !== undefined && k.time >= centre.date
-    const s = since.get(k.scope)
-    if (!s) return false
-    if (k.kind === 'q') return k.time >= s.date
+    const start = since.get(k.kind === 'a' ? null : k.scope)
+    if (start === undefined) return false
     const ms = k.kind === 's' ? Number(k.time) * 1000 : k.kind === 'm' ? Number(k.time) * 60_000 : Number(k.time)
-    return ms >= s.ms
+    return ms >= start
   }
   for (const key of [...state.buckets.rows.keys()]) if (affected(key)) state.buckets.delete(key)
   for (const [key, counters] of scratch.buckets.rows) if (affected(key)) state.buckets.set(key, counters)
   reindex(state)
   for (const q of changed) if (q !== null) state.touchedQueues.add(q)
-  if (centre) for (const id of state.agents.rows.keys()) state.touchedAgents.add(id)
+  if (since.has(null)) for (const id of state.agents.rows.keys()) state.touchedAgents.add(id)
   return { changed, from, replayed }
 }

@@ -15,6 +15,7 @@ import {
   type AnsweredCall,
   type Segment,
   agentSegments,
+  compareSegments,
   insertCall,
   insertMembership,
   insertPoint,
@@ -24,7 +25,7 @@ import {
   removeCall,
   segmentKey,
 } from './agents.js'
-import { BusinessCalendar, wallClock } from './calendar.js'
+import { BusinessCalendar, zoneOffsetMs } from './calendar.js'
 import {
   type CallRecord,
   type Contribution,
@@ -112,11 +113,23 @@ export const SAVED_APART: Partial<Record<SavedTable, readonly string[]>> = { age
 export interface Definitions {
   forQueue(queue: string, atMs?: number): Definition
   forCentre(atMs?: number): Definition
+  /** When the version in force for a queue (null: the centre) at `atMs` took effect. */
+  since(queue: string | null, atMs: number): number
 }
 
 /** The same definition everywhere and always (tests, tools). */
 export function fixedDefinitions(def: Definition): Definitions {
-  return { forQueue: () => def, forCentre: () => def }
+  return { forQueue: () => def, forCentre: () => def, since: () => Number.NEGATIVE_INFINITY }
+}
+
+/**
+ * The day bucket an instant counts in, for a queue (null: an agent, on the centre's calendar): the
+ * start of its business day, or the start of the definition version in force when that came later
+ * the same day. Each version's part of a day has its own bucket, so no bucket mixes two versions.
+ */
+export function dayBucketStart(defs: Definitions, queue: string | null, atMs: number): number {
+  const def = queue === null ? defs.forCentre(atMs) : defs.forQueue(queue, atMs)
+  return Math.max(calendarOf(def).dayStartOf(atMs), defs.since(queue, atMs))
 }
 
 export interface AggregateState {
@@ -197,17 +210,18 @@ export function calendarOf(def: Definition): BusinessCalendar {
 
 /** The start of the interval containing an instant: aligned to the local clock (DST-safe). */
 export function intervalStart(atMs: number, def: Definition): number {
-  const w = wallClock(atMs, def.timezone)
-  const intoSec = (w.minute % def.intervalMinutes) * 60 + w.second
-  return atMs - (((atMs % 1000) + 1000) % 1000) - intoSec * 1000
+  const lengthMs = def.intervalMinutes * 60_000
+  const local = atMs + zoneOffsetMs(atMs, def.timezone)
+  return atMs - (((local % lengthMs) + lengthMs) % lengthMs)
 }
 
 export const bucketKey = {
-  queueDay: (queue: string, date: string) => `q|${date}|${queue}`,
+  /** A queue's business day, by the instant it starts (two calendars' days never share a key). */
+  queueDay: (queue: string, dayStartMs: number) => `q|${dayStartMs}|${queue}`,
   interval: (queue: string, startMs: number) => `i|${startMs}|${queue}`,
   minute: (queue: string, minute: number) => `m|${minute}|${queue}`,
   second: (queue: string, sec: number) => `s|${sec}|${queue}`,
-  agentDay: (agent: string, date: string) => `a|${date}|${agent}`,
+  agentDay: (agent: string, dayStartMs: number) => `a|${dayStartMs}|${agent}`,
 }
 
 export type BucketKind = 'q' | 'i' | 'm' | 's' | 'a'
@@ -262,7 +276,7 @@ function bump(s: AggregateState, kind: BucketKind, time: string | number, scope:
 function addContribution(s: AggregateState, c: Contribution, sign: 1 | -1, defs: Definitions, fine = true): void {
   if (c.queue !== null) addToQueue(s, c.queue, c.at, c.delta, sign, defs, fine)
   if (c.agent !== null) {
-    bump(s, 'a', calendarOf(defs.forCentre(c.at)).dateOf(c.at), c.agent, c.delta, sign)
+    bump(s, 'a', dayBucketStart(defs, null, c.at), c.agent, c.delta, sign)
     s.touchedAgents.add(c.agent)
   }
 }
@@ -277,7 +291,7 @@ function addToQueue(
   fine: boolean,
 ): void {
   const def = defs.forQueue(queue, at)
-  bump(s, 'q', calendarOf(def).dateOf(at), queue, delta, sign)
+  bump(s, 'q', dayBucketStart(defs, queue, at), queue, delta, sign)
   bump(s, 'i', intervalStart(at, def), queue, delta, sign)
   const sec = Math.floor(at / 1000)
   bump(s, 'm', Math.floor(sec / 60), queue, delta, sign)
@@ -369,7 +383,7 @@ function applySegment(s: AggregateState, agent: string, seg: Segment, sign: 1 | 
   while (from < end) {
     const to = Math.min(end, (Math.floor(from / 60_000) + 1) * 60_000)
     const d = segmentDeltas(seg, to - from)
-    bump(s, 'a', calendarOf(defs.forCentre(from)).dateOf(from), agent, d.agent, sign)
+    bump(s, 'a', dayBucketStart(defs, null, from), agent, d.agent, sign)
     if (queue !== null && d.own) {
       // Serving a queue's call is time logged in for it, member or not.
       addToQueue(s, queue, from, members.includes(queue) ? d.own : { ...d.own, loggedInMs: to - from }, sign, defs, false)
@@ -380,11 +394,20 @@ function applySegment(s: AggregateState, agent: string, seg: Segment, sign: 1 | 
   s.touchedAgents.add(agent)
 }
 
-/** Recomputes the agent's finished stretches of time and replaces what they contribute. */
-function refreshSegments(s: AggregateState, a: AgentRecord, defs: Definitions): void {
-  const next = agentSegments(a)
+/**
+ * Recomputes the agent's finished stretches of time and replaces what they contribute. `changedAt`
+ * is the earliest instant the change can touch: only the stretches ending at or after it are
+ * recomputed and compared (the others cannot change), so an event costs the agent's recent history.
+ */
+function refreshSegments(s: AggregateState, a: AgentRecord, defs: Definitions, changedAt = Number.NEGATIVE_INFINITY): void {
+  const next = agentSegments(a, changedAt)
+  const kept: Segment[] = []
   const before = new Map<string, number>()
   for (const seg of a.segments) {
+    if (seg[1] < changedAt) {
+      kept.push(seg)
+      continue
+    }
     const k = segmentKey(seg)
     before.set(k, (before.get(k) ?? 0) + 1)
   }
@@ -395,7 +418,9 @@ function refreshSegments(s: AggregateState, a: AgentRecord, defs: Definitions): 
     if (n > 0) before.set(k, n - 1)
     else added.push(seg)
   }
+  if (added.length === 0 && [...before.values()].every((n) => n === 0)) return
   const removed = a.segments.filter((seg) => {
+    if (seg[1] < changedAt) return false
     const k = segmentKey(seg)
     const n = before.get(k) ?? 0
     if (n > 0) {
@@ -404,10 +429,9 @@ function refreshSegments(s: AggregateState, a: AgentRecord, defs: Definitions): 
     }
     return false
   })
-  if (added.length === 0 && removed.length === 0) return
   for (const seg of removed) applySegment(s, a.id, seg, -1, defs)
   for (const seg of added) applySegment(s, a.id, seg, 1, defs)
-  a.segments = next
+  a.segments = kept.length === 0 ? next : [...kept, ...next].sort(compareSegments)
   s.agents.touch(a.id)
 }
 
@@ -565,14 +589,19 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
       const old = s.agents.get(was.answeredBy)
       if (old && removeCall(old, key)) {
         s.agentCalls.delete(agentCallKey(old.id, key))
-        refreshSegments(s, old, defs)
+        refreshSegments(s, old, defs, was.answeredAt ?? Number.NEGATIVE_INFINITY)
       }
     }
     const a = ensureAgent(s, r.agent)
     const call: AnsweredCall = [r.answeredAt, r.queue, key, r.endedAt]
-    forgetCalls(s, a.id, insertCall(a, call, was.answeredBy === a.id ? was.answeredAt : null))
+    const previous = was.answeredBy === a.id ? was.answeredAt : null
+    const dropped = insertCall(a, call, previous)
+    forgetCalls(s, a.id, dropped)
     s.agentCalls.set(agentCallKey(a.id, key), [call[0], call[1], call[3]])
-    refreshSegments(s, a, defs)
+    // The call's time moves from where it was answered (before or now); dropping the oldest calls
+    // changes the start of the history.
+    const changedAt = dropped.length > 0 ? Number.NEGATIVE_INFINITY : Math.min(r.answeredAt, previous ?? r.answeredAt)
+    refreshSegments(s, a, defs, changedAt)
     recordAnsweredVisit(s, r, defs)
   }
 }
@@ -679,15 +708,21 @@ function applyAgentState(s: AggregateState, e: EventOf<'agent.state'>, defs: Def
     a.teamTs = e.ts
     changed = true
   }
+  // A change at e.ts alters the stretches from e.ts on, unless it is the first membership: that one
+  // also stands for the time before it.
+  let changedAt = e.ts
   if (e.queues !== undefined) {
     const next = [...new Set(e.queues)].sort()
     // Every queue named is known, not only those of the newest list, so arrival order never matters.
     for (const q of next) ensureQueue(s, q, e.ts)
-    if (insertMembership(a, [e.ts, next, e.id])) changed = true
+    if (insertMembership(a, [e.ts, next, e.id])) {
+      changed = true
+      if (a.memberships[0]![2] === e.id) changedAt = Number.NEGATIVE_INFINITY
+    }
   }
   if (insertPoint(a, [e.ts, e.state, e.state === 'paused' ? (e.reason ?? null) : null, e.id])) changed = true
   if (!changed) return
-  refreshSegments(s, a, defs)
+  refreshSegments(s, a, defs, changedAt)
   s.agents.touch(a.id)
   for (const q of oldQueues) s.touchedQueues.add(q)
   touchAgentQueues(s, a)
@@ -772,7 +807,7 @@ export function prune(s: AggregateState, nowMs: number, opts: RetentionOptions =
       } else s.history.set(key, b)
       s.buckets.delete(key)
       s.intervals.get(k.scope)?.delete(t)
-    } else if ((k.kind === 'q' || k.kind === 'a') && Date.parse(`${k.time}T00:00:00Z`) < nowMs - opts.liveDayMs) {
+    } else if ((k.kind === 'q' || k.kind === 'a') && t < nowMs - opts.liveDayMs) {
       s.buckets.delete(key)
     }
   }

@@ -61,6 +61,27 @@ function offsetMs(ms: number, timeZone: string): number {
   return asUtc - (ms - (((ms % 1000) + 1000) % 1000))
 }
 
+const QUARTER_MS = 15 * 60_000
+/** Offsets by zone and UTC quarter hour: a zone's offset is the same over most quarters (bounded). */
+const quarterOffsets = new Map<string, Map<number, number>>()
+
+/**
+ * The zone's offset at an instant, remembered per quarter hour when it is the same at both ends of
+ * the quarter (a clock change inside it is looked up exactly, every time).
+ */
+export function zoneOffsetMs(ms: number, timeZone: string): number {
+  let perZone = quarterOffsets.get(timeZone)
+  if (!perZone) quarterOffsets.set(timeZone, (perZone = new Map()))
+  const quarter = Math.floor(ms / QUARTER_MS)
+  const known = perZone.get(quarter)
+  if (known !== undefined) return known
+  const first = offsetMs(quarter * QUARTER_MS, timeZone)
+  if (offsetMs((quarter + 1) * QUARTER_MS - 1000, timeZone) !== first) return offsetMs(ms, timeZone)
+  if (perZone.size >= 20_000) perZone.clear()
+  perZone.set(quarter, first)
+  return first
+}
+
 function pad(n: number): string {
   return String(n).padStart(2, '0')
 }
@@ -103,6 +124,13 @@ export class BusinessCalendar {
     // Only remember a day that really contains ms (guards against zones with odd transitions).
     if (ms >= startMs && ms < endMs) this.cached = { date, startMs, endMs }
     return date
+  }
+
+  /** The instant the business day containing `ms` starts. */
+  dayStartOf(ms: number): number {
+    const c = this.cached
+    if (c && ms >= c.startMs && ms < c.endMs) return c.startMs
+    return this.startOf(this.dateOf(ms))
   }
 
   /** The instant a business date starts (the first instant at or after its start hour, across DST gaps). */

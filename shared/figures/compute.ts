@@ -4,7 +4,7 @@ import { definitionLabel } from '../definition-text.js'
 import type { Definition } from '../definitions.js'
 import { staffing } from '../erlang.js'
 import { type AgentRecord, currentPoint, membershipOf, openSegmentStart, ownStateSince } from './agents.js'
-import { type AggregateState, type Definitions, bucketKey, calendarOf } from './aggregate.js'
+import { type AggregateState, type Definitions, bucketKey, calendarOf, dayBucketStart } from './aggregate.js'
 import { type Counters, addCounters, emptyCounters } from './counters.js'
 import { computeRatios, fcrFigures, publicCounters } from './ratios.js'
 import type { AgentCounts, AgentFigures, AgentLiveState, QueueFigures, Staffing, WindowFigures } from './schema.js'
@@ -33,11 +33,15 @@ export function windowFigures(w: WindowCounters, def: Definition, window: Window
 
 const fcrWindowMs = (def: Definition) => def.fcrWindowHours * 3600_000
 
-/** Counters of the business day that contains `nowMs`, and when that day started. */
-export function todayCounters(s: AggregateState, queue: string, def: Definition, nowMs: number): WindowCounters {
+/**
+ * Counters of the business day that contains `nowMs`, and when that day started: on the day a
+ * definition version took effect, when it did (the earlier part of the day is the older version's).
+ */
+export function todayCounters(s: AggregateState, queue: string, defs: Definitions, nowMs: number): WindowCounters {
+  const def = defs.forQueue(queue, nowMs)
   const cal = calendarOf(def)
   const date = cal.dateOf(nowMs)
-  const from = cal.startOf(date)
+  const from = dayBucketStart(defs, queue, nowMs)
   const until = cal.startOf(addDay(date, cal))
   const fcrClosed = emptyCounters()
   const fcrOpen = emptyCounters()
@@ -49,7 +53,7 @@ export function todayCounters(s: AggregateState, queue: string, def: Definition,
     into.fcrEligible += c.fcrEligible
     into.fcrRepeat += c.fcrRepeat
   }
-  return { counters: s.buckets.get(bucketKey.queueDay(queue, date)) ?? emptyCounters(), from, fcrClosed, fcrOpen }
+  return { counters: s.buckets.get(bucketKey.queueDay(queue, from)) ?? emptyCounters(), from, fcrClosed, fcrOpen }
 }
 
 function addDay(date: string, cal: { dateOf(ms: number): string; startOf(date: string): number }): string {
@@ -166,12 +170,13 @@ export function agentCountsByQueue(s: AggregateState): Map<string, AgentCounts> 
 export const STAFFING_MINUTES = 30
 
 /** Erlang C from the last half hour's arrivals and handle time (today's when none ended in it). */
-export function queueStaffing(s: AggregateState, queue: string, def: Definition, nowMs: number, have: number): Staffing {
+export function queueStaffing(s: AggregateState, queue: string, defs: Definitions, nowMs: number, have: number): Staffing {
+  const def = defs.forQueue(queue, nowMs)
   const recent = rollingCounters(s, queue, STAFFING_MINUTES, nowMs, def).counters
   let handled = recent.handled
   let workMs = recent.talkMs + recent.acwMs
   if (handled === 0) {
-    const today = todayCounters(s, queue, def, nowMs).counters
+    const today = todayCounters(s, queue, defs, nowMs).counters
     handled = today.handled
     workMs = today.talkMs + today.acwMs
   }
@@ -224,14 +229,14 @@ export function computeQueueFigures(
   const windows: QueueFigures['windows'] = {}
   for (const w of opts.windows ?? (['today', 'rolling'] as const)) {
     const counters =
-      w === 'today' ? todayCounters(s, queue, def, nowMs) : rollingCounters(s, queue, def.rollingMinutes, nowMs, def)
+      w === 'today' ? todayCounters(s, queue, defs, nowMs) : rollingCounters(s, queue, def.rollingMinutes, nowMs, def)
     windows[w] = windowFigures(counters, def, w, nowMs)
   }
   return {
     id: queue,
     name: opts.nameOf?.(queue) ?? queue,
     definition: { ...def, label: definitionLabel(def) },
-    staffing: queueStaffing(s, queue, def, nowMs, agentsLoggedIn),
+    staffing: queueStaffing(s, queue, defs, nowMs, agentsLoggedIn),
     live: {
       waiting: waiting?.size ?? 0,
       longestWaitSec: oldest === null ? 0 : Math.max(0, Math.floor((nowMs - oldest) / 1000)),
@@ -273,14 +278,11 @@ function openTime(
 }
 
 export function computeAgentFigures(s: AggregateState, defs: Definitions, nowMs: number): AgentFigures[] {
-  const centre = defs.forCentre(nowMs)
-  const cal = calendarOf(centre)
-  const date = cal.dateOf(nowMs)
-  const dayStart = cal.startOf(date)
+  const dayStart = dayBucketStart(defs, null, nowMs)
   const out: AgentFigures[] = []
   for (const a of s.agents.rows.values()) {
     const live = agentLive(s, a)
-    const day = s.buckets.get(bucketKey.agentDay(a.id, date)) ?? emptyCounters()
+    const day = s.buckets.get(bucketKey.agentDay(a.id, dayStart)) ?? emptyCounters()
     const today = {
       handled: day.handled,
       avgTalkSec: day.handled > 0 ? day.talkMs / day.handled / 1000 : null,

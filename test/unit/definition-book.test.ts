@@ -250,11 +250,18 @@ describe('per-queue overrides', () => {
     expect(b.forCentre()).toEqual(expected(1))
   })
 
-  it('date a change of the day start hour by the new day: made at 03:00, with days from 06:00, it applies from 06:00 the day before', () => {
-    // Under the new options 03:00 on 3 March belongs to the business day of 2 March, which began at 06:00 that day.
+  it('date a change of the day start hour by the later of the two day starts, so a begun day is not cut', () => {
+    // Made at 03:00 on 3 March: the old day began at 00:00 on the 3rd, the new one (from 06:00) at
+    // 06:00 on the 2nd. The old day of 2 March is closed and stays whole: the change applies from 00:00.
     const b = new DefinitionBook([version(1, FIRST), version(2, shanghai('2026-03-03T03:00:00'), { dayStartHour: 6 })])
-    expect(b.forQueue('q1', shanghai('2026-03-02T05:59:59.999'))).toEqual(expected(1))
-    expect(b.forQueue('q1', shanghai('2026-03-02T06:00:00'))).toEqual(expected(2, { dayStartHour: 6 }))
+    expect(b.forQueue('q1', shanghai('2026-03-02T23:59:59.999'))).toEqual(expected(1))
+    expect(b.forQueue('q1', shanghai('2026-03-03T00:00:00'))).toEqual(expected(2, { dayStartHour: 6 }))
+    expect(b.since('q1', shanghai('2026-03-03T03:00:00'))).toBe(shanghai('2026-03-03T00:00:00'))
+    // Made at 10:00, it applies from 06:00 (the new day's start), not from the old day's midnight.
+    const later = new DefinitionBook([version(1, FIRST), version(2, shanghai('2026-03-03T10:00:00'), { dayStartHour: 6 })])
+    expect(later.forQueue('q1', shanghai('2026-03-03T05:59:59.999'))).toEqual(expected(1))
+    expect(later.forQueue('q1', shanghai('2026-03-03T06:00:00'))).toEqual(expected(2, { dayStartHour: 6 }))
+    expect(later.since('q1', shanghai('2026-03-03T05:59:59.999'))).toBe(Number.NEGATIVE_INFINITY)
   })
 })
 
@@ -273,7 +280,10 @@ describe('counting under the book', () => {
 
   it('leaves the days before counted under the version they had', () => {
     const s = reduce([...monday, ...tuesday], NOW, book)
-    expect(s.buckets.get(bucketKey.queueDay('q1', '2026-03-02'))).toMatchObject({ offered: 1, answeredWithin: 1 })
+    expect(s.buckets.get(bucketKey.queueDay('q1', shanghai('2026-03-02T00:00:00')))).toMatchObject({
+      offered: 1,
+      answeredWithin: 1,
+    })
     expect(today(monday, shanghai('2026-03-02T23:00:00'), book)).toMatchObject({ offered: 1, serviceLevelPct: 100 })
   })
 
@@ -287,6 +297,68 @@ describe('counting under the book', () => {
       slThresholdSec: 10,
       label: 'SL 80/10 · abandons < 5 s ignored · v2',
     })
+  })
+})
+
+describe('a change of the business day (day start hour or time zone)', () => {
+  // One call at 03:00 and one at 09:00 on 3 March, each answered after 15 s.
+  const calls = [
+    queued('c1', shanghai('2026-03-03T03:00:00')),
+    answered('c1', shanghai('2026-03-03T03:00:15')),
+    queued('c2', shanghai('2026-03-03T09:00:00')),
+    answered('c2', shanghai('2026-03-03T09:00:15')),
+  ]
+  const NOW = shanghai('2026-03-03T12:00:00')
+
+  it('moving the start later: the new version’s today starts at its own day start, without the calls before', () => {
+    // Made at 10:00 with days from 06:00: c1 (03:00) stays in the old version's day, c2 is today's.
+    const b = new DefinitionBook([version(1, FIRST), version(2, shanghai('2026-03-03T10:00:00'), { dayStartHour: 6 })])
+    expect(today(calls, NOW, b)).toMatchObject({ offered: 1, answered: 1, from: shanghai('2026-03-03T06:00:00') })
+    const s = reduce(calls, NOW, b)
+    expect(s.buckets.get(bucketKey.queueDay('q1', shanghai('2026-03-03T00:00:00')))).toMatchObject({ offered: 1 })
+    expect(s.buckets.get(bucketKey.queueDay('q1', shanghai('2026-03-03T06:00:00')))).toMatchObject({ offered: 1 })
+  })
+
+  it('moving the start earlier: today starts where the old day began, and the closed day keeps its calls', () => {
+    // Days from 06:00, then from 00:00 made at 10:00: the old day began at 06:00, so c1 (03:00)
+    // stays in the old day of 2 March; today under version 2 runs from 06:00 and holds c2 only.
+    const early = { dayStartHour: 6 }
+    const b = new DefinitionBook([version(1, FIRST, early), version(2, shanghai('2026-03-03T10:00:00'), { dayStartHour: 0 })])
+    expect(today(calls, NOW, b)).toMatchObject({ offered: 1, from: shanghai('2026-03-03T06:00:00') })
+    const s = reduce(calls, NOW, b)
+    expect(s.buckets.get(bucketKey.queueDay('q1', shanghai('2026-03-02T06:00:00')))).toMatchObject({ offered: 1 })
+    // From the next day on, days run from midnight.
+    expect(today(calls, shanghai('2026-03-04T01:00:00'), b)).toMatchObject({ offered: 0, from: shanghai('2026-03-04T00:00:00') })
+  })
+
+  it('a new time zone: no day bucket holds calls counted under two versions', () => {
+    // Made at 09:30 Shanghai time (01:30 UTC) to UTC: the UTC day began at 08:00 Shanghai time.
+    const b = new DefinitionBook([version(1, FIRST), version(2, shanghai('2026-03-03T09:30:00'), { timezone: 'UTC' })])
+    expect(today(calls, NOW, b)).toMatchObject({ offered: 1, from: shanghai('2026-03-03T08:00:00') })
+    const s = reduce(calls, NOW, b)
+    const days = [...s.buckets.rows].filter(([k]) => k.startsWith('q|'))
+    expect(days.map(([k, c]) => [k, c.offered])).toEqual(
+      expect.arrayContaining([
+        [bucketKey.queueDay('q1', shanghai('2026-03-03T00:00:00')), 1],
+        [bucketKey.queueDay('q1', shanghai('2026-03-03T08:00:00')), 1],
+      ]),
+    )
+  })
+
+  it('changing back the same day gives each version’s part of the day its own bucket', () => {
+    // 06:00 days from 10:00, midnight days again from 11:00: the third version applies from 06:00
+    // (the later start), after the second's, so version 2 has no part of the day and nothing mixes.
+    const b = new DefinitionBook([
+      version(1, FIRST),
+      version(2, shanghai('2026-03-03T10:00:00'), { dayStartHour: 6 }),
+      version(3, shanghai('2026-03-03T11:00:00'), { slThresholdSec: 10 }),
+    ])
+    expect(b.versionsOf('q1').map((v) => v.from)).toEqual([
+      null,
+      shanghai('2026-03-03T06:00:00'),
+      shanghai('2026-03-03T06:00:00'),
+    ])
+    expect(today(calls, NOW, b)).toMatchObject({ offered: 1, answeredWithin: 0, from: shanghai('2026-03-03T06:00:00') })
   })
 })
 

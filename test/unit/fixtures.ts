@@ -42,7 +42,7 @@ export function definitions(
 ): Definitions {
   const centre = definition(overrides)
   const byQueue = new Map(Object.entries(perQueue).map(([q, o]) => [q, definition({ ...overrides, ...o })]))
-  return { forCentre: () => centre, forQueue: (queue) => byQueue.get(queue) ?? centre }
+  return { forCentre: () => centre, forQueue: (queue) => byQueue.get(queue) ?? centre, since: () => Number.NEGATIVE_INFINITY }
 }
 
 type Extra = Record<string, unknown>

@@ -343,8 +343,8 @@ describe('the business-day boundary', () => {
   it('keeps the rest in the agent’s and the queue’s old day', () => {
     const s = reduce(events, now)
     const old = { availableMs: 60 * S, onCallMs: 30 * S, acwMs: 0, loggedInMs: 90 * S, handled: 0 }
-    expect(s.buckets.get(bucketKey.agentDay('a1', '2026-03-02'))).toMatchObject(old)
-    expect(s.buckets.get(bucketKey.queueDay('q1', '2026-03-02'))).toMatchObject(old)
+    expect(s.buckets.get(bucketKey.agentDay('a1', shanghai('2026-03-02T00:00:00')))).toMatchObject(old)
+    expect(s.buckets.get(bucketKey.queueDay('q1', shanghai('2026-03-02T00:00:00')))).toMatchObject(old)
   })
 
   it('gives the queue’s new day occupancy and utilization from its part: 75 / 120 = 62.5 %', () => {

@@ -2,10 +2,11 @@
 // prune forgets only what no late event can change; reindex rebuilds what is never saved.
 import { describe, expect, it } from 'vitest'
 import type { WallboardEvent } from '../../../shared/events.js'
-import { type AggregateState, applyEvent, emptyState, prune, reindex } from '../../../shared/figures/aggregate.js'
+import { type AggregateState, applyEvent, bucketKey, emptyState, prune, reindex } from '../../../shared/figures/aggregate.js'
 import { computeAgentFigures, computeFigures } from '../../../shared/figures/compute.js'
 import { Table } from '../../../shared/figures/table.js'
 import {
+  BASE_MS,
   HOUR,
   abandoned,
   acw,
@@ -295,7 +296,7 @@ describe('saving, loading and pruning', () => {
     const later = at(100) + 48 * HOUR + 1
     prune(s, later)
     expect([s.answered.size, s.pendingSurveys.size]).toEqual([0, 0])
-    const day = s.buckets.rows.get(`q|2026-03-02|q1`)
+    const day = s.buckets.rows.get(bucketKey.queueDay('q1', BASE_MS - 10 * HOUR))
     expect(day).toMatchObject({ csatResponses: 1, answered: 1 })
   })
 

@@ -341,7 +341,7 @@ describe('a repeat across the business-day boundary', () => {
   ]
   const now = shanghai('2026-03-03T00:30:00')
   const dayOf = (events: readonly RawEvent[], date: string, defs = definitions()) =>
-    reduce(events, now, defs).buckets.get(bucketKey.queueDay('q1', date))
+    reduce(events, now, defs).buckets.get(bucketKey.queueDay('q1', shanghai(`${date}T00:00:00`)))
 
   it('marks yesterday’s call as a repeat, in yesterday’s counters', () => {
     expect(dayOf([...c1, ...c2], '2026-03-02')).toMatchObject({ handled: 1, fcrEligible: 1, fcrRepeat: 1 })
@@ -362,7 +362,9 @@ describe('a repeat across the business-day boundary', () => {
     expect(dayOf([...c1, ...c2], '2026-03-02', ONE_HOUR)).toMatchObject({ fcrRepeat: 1 })
     const late = comesBack('c3', shanghai('2026-03-03T00:51:00'), 'A')
     const later = shanghai('2026-03-03T01:00:00')
-    expect(reduce([...c1, ...late], later, ONE_HOUR).buckets.get(bucketKey.queueDay('q1', '2026-03-02'))).toMatchObject({
+    expect(
+      reduce([...c1, ...late], later, ONE_HOUR).buckets.get(bucketKey.queueDay('q1', shanghai('2026-03-02T00:00:00'))),
+    ).toMatchObject({
       fcrEligible: 1,
       fcrRepeat: 0,
     })

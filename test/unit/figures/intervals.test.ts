@@ -399,7 +399,7 @@ describe('a day and a range from intervals', () => {
   it('sums the intervals of a business day to exactly the counters of that day', () => {
     const s = reduce(events, NOW)
     const fromIntervals = sumIntervals(s.buckets.rows, 'q1', ...day2)
-    expect(fromIntervals).toEqual(s.buckets.get(bucketKey.queueDay('q1', '2026-03-02')))
+    expect(fromIntervals).toEqual(s.buckets.get(bucketKey.queueDay('q1', shanghai('2026-03-02T00:00:00'))))
     expect(fromIntervals).toMatchObject({
       arrived: 5, // c1–c5
       offered: 4, // c1–c4; c5's outcome is on 3 March
@@ -427,14 +427,16 @@ describe('a day and a range from intervals', () => {
   it('sums the intervals of the next day to that day too', () => {
     const s = reduce(events, NOW)
     const day3 = sumIntervals(s.buckets.rows, 'q1', shanghai('2026-03-03T00:00:00'), shanghai('2026-03-04T00:00:00'))
-    expect(day3).toEqual(s.buckets.get(bucketKey.queueDay('q1', '2026-03-03')))
+    expect(day3).toEqual(s.buckets.get(bucketKey.queueDay('q1', shanghai('2026-03-03T00:00:00'))))
     expect(day3).toMatchObject({ arrived: 0, offered: 1, answered: 1, answeredWithin: 1, answeredWaitMs: 20_000 })
   })
 
   it('sums the intervals of a day in 15-minute intervals to the same day', () => {
     const defs = definitions({ intervalMinutes: 15 })
     const s = reduce(events, NOW, defs)
-    expect(sumIntervals(s.buckets.rows, 'q1', ...day2)).toEqual(s.buckets.get(bucketKey.queueDay('q1', '2026-03-02')))
+    expect(sumIntervals(s.buckets.rows, 'q1', ...day2)).toEqual(
+      s.buckets.get(bucketKey.queueDay('q1', shanghai('2026-03-02T00:00:00'))),
+    )
     expect(sumIntervals(s.buckets.rows, 'q1', ...day2)).toEqual(sumIntervals(reduce(events, NOW).buckets.rows, 'q1', ...day2))
   })
 })
@@ -509,7 +511,7 @@ describe('pruning intervals into history', () => {
     expect(before).toMatchObject({ arrived: 1, offered: 1, abandoned: 1, abandonWaitMs: 30_000, abandonedWithin: 0 })
     // The 10:30 interval is half an hour younger; the day bucket is kept for three days.
     expect(s.buckets.has(key2)).toBe(true)
-    expect(s.buckets.has(bucketKey.queueDay('q1', '2026-03-02'))).toBe(true)
+    expect(s.buckets.has(bucketKey.queueDay('q1', shanghai('2026-03-02T00:00:00')))).toBe(true)
   })
 
   it('marks a moved interval to be written to history and deleted from the live buckets', () => {
@@ -530,7 +532,7 @@ describe('pruning intervals into history', () => {
 
   it('archives a day whose intervals, summed, equal the day’s counters', () => {
     const s = reduce(events, NOW)
-    const dayBefore = copy(s.buckets.get(bucketKey.queueDay('q1', '2026-03-02')))
+    const dayBefore = copy(s.buckets.get(bucketKey.queueDay('q1', shanghai('2026-03-02T00:00:00'))))
     // 5 March 00:00 Shanghai: every interval of 2 March is more than two days old; the day itself is kept (three days).
     prune(s, shanghai('2026-03-05T00:00:00'))
     expect(sumIntervals(s.buckets.rows, 'q1', shanghai('2026-03-02T00:00:00'), shanghai('2026-03-03T00:00:00'))).toEqual(
@@ -538,7 +540,7 @@ describe('pruning intervals into history', () => {
     )
     const fromHistory = sumIntervals(s.history.rows, 'q1', shanghai('2026-03-02T00:00:00'), shanghai('2026-03-03T00:00:00'))
     expect(fromHistory).toEqual(dayBefore)
-    expect(fromHistory).toEqual(s.buckets.get(bucketKey.queueDay('q1', '2026-03-02')))
+    expect(fromHistory).toEqual(s.buckets.get(bucketKey.queueDay('q1', shanghai('2026-03-02T00:00:00'))))
     expect(fromHistory).toMatchObject({ arrived: 2, offered: 2, abandoned: 2, abandonedWithin: 1, abandonWaitMs: 42_000 })
   })
 
