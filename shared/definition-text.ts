@@ -64,7 +64,9 @@ export function definitionFormulas(def: Definition): Record<string, string> {
     ahtSec: '(talk time of handled calls + after-call work time in the window) / handled',
     occupancyPct:
       '(time on calls + after-call work) / (time on calls + after-call work + time available), agent time in the window',
-    utilizationPct: `(time on calls + after-call work) / (logged-in time − time paused for ${def.utilizationExcludedReasons.length ? def.utilizationExcludedReasons.join(', ') : 'no reason'})`,
+    utilizationPct: def.utilizationExcludedReasons.length
+      ? `(time on calls + after-call work) / (logged-in time − time paused for ${def.utilizationExcludedReasons.join(', ')})`
+      : '(time on calls + after-call work) / logged-in time (every pause counts in)',
     callsPerAgent: 'handled / agents who handled at least one call',
     fcrPct: `handled calls not followed by a new call from the same caller${def.fcrScope === 'same-queue' ? ' in the same queue' : ''} within ${def.fcrWindowHours} h (nor marked unresolved) / handled calls with a known caller whose ${def.fcrWindowHours} h have passed; the others are fcrPending`,
     csatPct: `responses with csat ≥ ${def.csatTopBox} / responses with csat (scale 1–${def.csatScale})`,
@@ -74,6 +76,6 @@ export function definitionFormulas(def: Definition): Record<string, string> {
       'Erlang C: arrivals and AHT of the last 30 minutes, the SL target; needed = fewest agents meeting it, predicted with the agents logged in',
     windows: `today: since ${String(def.dayStartHour).padStart(2, '0')}:00 ${def.timezone}; rolling: the last ${def.rollingMinutes} minutes, to the second for calls, by whole minutes for agent time; history: ${def.intervalMinutes}-minute intervals`,
     attribution:
-      'a call counts in the window of its queue entry (arrived), of its outcome (answer, abandon, overflow), and of its end (handled, talk, FCR); agent time where it is spent; each day under the definition in force when it closed',
+      'a call counts in the window of its queue entry (arrived), of its outcome (answer, abandon, overflow), and of its end (handled, talk, FCR); agent time where it is spent. A new version applies from the start of the business day it is made in (the later of the old and new starts when it moves the day); earlier days keep theirs',
   }
 }

@@ -33,6 +33,12 @@ function tableOf(state: AggregateState, name: StateTable): Table<unknown> {
 }
 
 const DAY_MS = 86_400_000
+/** Rows per command within a save's transaction. */
+const CHUNK_ROWS = 1000
+
+function* chunks(args: string[], size: number): Generator<string[]> {
+  for (let i = 0; i < args.length; i += size) yield args.slice(i, i + size)
+}
 
 /** The UTC day whose history hash holds an archived interval's row. */
 export function historyDayOf(startMs: number): string {
@@ -108,8 +114,10 @@ export class StateStore {
           set.push(field, JSON.stringify(Object.fromEntries(Object.entries(value as object).filter(([k]) => !apart.includes(k)))))
         else set.push(field, JSON.stringify(value))
       }
-      if (set.length) tx.hset(key, ...set)
-      if (del.length) tx.hdel(key, ...del)
+      // In chunks: a prune or a recompute can change hundreds of thousands of rows at once, more
+      // arguments than one call can spread (still one transaction).
+      for (const part of chunks(set, 2 * CHUNK_ROWS)) tx.hset(key, ...part)
+      for (const part of chunks(del, CHUNK_ROWS)) tx.hdel(key, ...part)
     }
     this.archive(tx, changes.history)
     tx.hset(this.keys.position, 'position', pos.position, 'applied', String(pos.applied), 'definitions', String(pos.definitions))
@@ -132,7 +140,7 @@ export class StateStore {
     for (const [day, args] of byDay) {
       const key = this.keys.historyDay(day)
       // Added to what is there (EVAL, not EVALSHA: a transaction cannot retry a NOSCRIPT).
-      tx.eval(mergeCounters.source, 1, key, ...args)
+      for (const part of chunks(args, 2 * CHUNK_ROWS)) tx.eval(mergeCounters.source, 1, key, ...part)
       tx.pexpireat(key, Date.parse(`${day}T00:00:00Z`) + (this.historyDays + 1) * DAY_MS)
     }
   }

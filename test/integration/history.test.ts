@@ -69,6 +69,14 @@ describe('the archive of closed intervals', () => {
     expect(await redis.pttl(keys.historyDay(historyDayOf(kept)))).toBeGreaterThan(0)
   })
 
+  it('saves a change of any size in one transaction (a prune of a thousand-seat day)', async () => {
+    const rows: Array<[string, unknown]> = Array.from({ length: 200_000 }, (_, i) => [`s|${i}|q`, { offered: 1 }])
+    await store.save({ tables: [['buckets', rows]], history: [] }, position)
+    expect(await redis.hlen(keys.state.buckets)).toBe(200_000)
+    await store.save({ tables: [['buckets', rows.map(([k]) => [k, undefined])]], history: [] }, position)
+    expect(await redis.exists(keys.state.buckets)).toBe(0)
+  })
+
   it('costs one key per UTC day, whatever the number of queues and intervals', async () => {
     const start = Date.parse(`${historyDayOf(Date.now() - 20 * DAY)}T00:00:00Z`)
     const rows: Array<[string, ReturnType<typeof counters>]> = []
