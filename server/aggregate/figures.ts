@@ -4,8 +4,9 @@
 // window sliding, the day rolling over).
 import { EventEmitter } from 'node:events'
 import type { Definitions } from '../../shared/figures/aggregate.js'
+import { definitionLabel } from '../../shared/definition-text.js'
 import { type FigureOptions, agentCountsByQueue, computeAgentFigures, computeFigures } from '../../shared/figures/compute.js'
-import type { AgentFigures, FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
+import type { AgentFigures, FiguresSnapshot, LabelledDefinition, QueueFigures } from '../../shared/figures/schema.js'
 import type { FiguresUpdate } from '../../shared/socket.js'
 import type { Aggregator, AppliedBatch } from './aggregator.js'
 
@@ -90,9 +91,16 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     return snap
   }
 
-  agents(): { asOf: number | null; serverNow: number; agents: AgentFigures[] } {
+  agents(): { asOf: number | null; serverNow: number; definition: LabelledDefinition; agents: AgentFigures[] } {
     const now = this.now()
-    return { asOf: this.aggregator.asOf, serverNow: now, agents: computeAgentFigures(this.aggregator.state, this.defs(), now) }
+    const defs = this.defs()
+    const centre = defs.forCentre(now)
+    return {
+      asOf: this.aggregator.asOf,
+      serverNow: now,
+      definition: { ...centre, label: definitionLabel(centre) },
+      agents: computeAgentFigures(this.aggregator.state, defs, now),
+    }
   }
 
   private schedule(queues: Set<string>): void {

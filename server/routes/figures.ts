@@ -2,7 +2,7 @@
 // team leads get their teams' queues and agents only.
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
-import { AgentFiguresSchema, FiguresSnapshotSchema } from '../../shared/figures/schema.js'
+import { AgentFiguresSchema, FiguresSnapshotSchema, LabelledDefinitionSchema } from '../../shared/figures/schema.js'
 import { agentVisible, visibleQueues } from '../auth/policy.js'
 import { ANY_USER, authErrors } from './schemas.js'
 
@@ -55,6 +55,10 @@ const figures: FastifyPluginAsync = async (app) => {
           200: Type.Object({
             asOf: Type.Union([Type.Number(), Type.Null()]),
             serverNow: Type.Number({ description: 'the instant the figures are computed at' }),
+            definition: Type.Object(
+              { ...LabelledDefinitionSchema.properties },
+              { description: "the centre's definition: the business day and survey boxes of the agents' today figures" },
+            ),
             agents: Type.Array(AgentFiguresSchema),
           }),
           ...authErrors,

@@ -104,13 +104,16 @@ const AgentCountsSchema = Type.Object({
 })
 export type AgentCounts = Type.Static<typeof AgentCountsSchema>
 
+/** A definition as figures carry it: every option, its version, and its label. */
+export const LabelledDefinitionSchema = Type.Object({
+  ...DefinitionSchema.properties,
+  label: Type.String({ description: 'human label of the definition, e.g. SL 80/20 · abandons < 5 s ignored · v1' }),
+})
+
 export const QueueFiguresSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
-  definition: Type.Object({
-    ...DefinitionSchema.properties,
-    label: Type.String({ description: 'human label of the definition, e.g. SL 80/20 · abandons < 5 s ignored · v1' }),
-  }),
+  definition: LabelledDefinitionSchema,
   staffing: StaffingSchema,
   live: Type.Object({
     waiting: Count('calls queued now'),
@@ -127,6 +130,7 @@ export const QueueFiguresSchema = Type.Object({
   }),
 })
 export type QueueFigures = Type.Static<typeof QueueFiguresSchema>
+export type LabelledDefinition = Type.Static<typeof LabelledDefinitionSchema>
 
 export const AgentFiguresSchema = Type.Object({
   id: Type.String(),

@@ -247,6 +247,16 @@ describe('live figures of this release', () => {
     expect(today['callsPerAgent']).toBe(2)
     expect(today['onCallMs']).toBe(90_000)
   })
+
+  it("give agents' today figures with the centre's definition, labelled and versioned", async () => {
+    const res = await app.inject({ url: '/api/v1/agents', headers: auth })
+    const body = res.json() as { definition: { version: number; label: string }; agents: Array<{ id: string; today: object }> }
+    // The centre follows the defaults: changed in version 2 (3 and 4 changed one queue only).
+    expect(body.definition.version).toBe(2)
+    expect(body.definition.label).toBe('SL 90/10 · abandons < 5 s ignored · v2')
+    // Today: c1 and c2 in sales, c3 in support (yesterday's y1 is not today's).
+    expect(body.agents.find((a) => a.id === 'li')?.today).toMatchObject({ handled: 3, onCallMs: 120_000 })
+  })
 })
 
 describe('a definition changed while no aggregator ran', () => {
