@@ -83,16 +83,16 @@ export function insertMembership(a: AgentRecord, m: MembershipPoint): boolean {
 
 /**
  * More answered calls than any agent takes within the retained history (2 h); a bound so that a
- * flood of synthetic traffic cannot make one agent's record grow without limit.
+ * flood of synthetic traffic cannot make one agent's record grow without limit (see capAgentHistory).
  */
 export const MAX_AGENT_CALLS = 200
 
 /**
- * Inserts (or moves) an answered call in time order; returns the oldest calls dropped by the bound.
- * `previous` is the answer time the call already has in this list (null: it is not in it), when the
- * caller knows it: then the search looks only at the newest calls, which is where calls change.
+ * Inserts (or moves) an answered call in time order. `previous` is the answer time the call already
+ * has in this list (null: it is not in it), when the caller knows it: then the search looks only at
+ * the newest calls, which is where calls change.
  */
-export function insertCall(a: AgentRecord, c: AnsweredCall, previous?: number | null): AnsweredCall[] {
+export function insertCall(a: AgentRecord, c: AnsweredCall, previous?: number | null): void {
   let existing = -1
   if (previous === undefined) existing = a.calls.findIndex((x) => x[2] === c[2])
   else if (previous !== null) {
@@ -107,7 +107,6 @@ export function insertCall(a: AgentRecord, c: AnsweredCall, previous?: number | 
   let i = a.calls.length
   while (i > 0 && (a.calls[i - 1]![0] > c[0] || (a.calls[i - 1]![0] === c[0] && a.calls[i - 1]![2] > c[2]))) i--
   a.calls.splice(i, 0, c)
-  return a.calls.length > MAX_AGENT_CALLS ? a.calls.splice(0, a.calls.length - MAX_AGENT_CALLS) : []
 }
 
 export function removeCall(a: AgentRecord, key: string): boolean {
@@ -261,6 +260,18 @@ export function pruneAgent(a: AgentRecord, horizonMs: number): boolean {
   const before = a.segments.length
   a.segments = a.segments.filter((s) => still.has(segmentKey(s)))
   return changed || a.segments.length !== before
+}
+
+/**
+ * Past MAX_AGENT_CALLS, the agent's history is pruned back to its newest half of the bound, as
+ * pruneAgent does with age: what the older calls counted stays counted (frozen), nothing is taken
+ * back. Halving makes the cost of pruning a small share per call. Returns the calls dropped.
+ */
+export function capAgentHistory(a: AgentRecord): AnsweredCall[] {
+  if (a.calls.length <= MAX_AGENT_CALLS) return []
+  const before = a.calls.slice()
+  pruneAgent(a, a.calls[a.calls.length - MAX_AGENT_CALLS / 2]![0])
+  return before.slice(0, before.length - a.calls.length)
 }
 
 export function segmentKey(s: Segment): string {

@@ -15,6 +15,7 @@ import {
   type AnsweredCall,
   type Segment,
   agentSegments,
+  capAgentHistory,
   compareSegments,
   insertCall,
   insertMembership,
@@ -595,13 +596,15 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
     const a = ensureAgent(s, r.agent)
     const call: AnsweredCall = [r.answeredAt, r.queue, key, r.endedAt]
     const previous = was.answeredBy === a.id ? was.answeredAt : null
-    const dropped = insertCall(a, call, previous)
-    forgetCalls(s, a.id, dropped)
+    insertCall(a, call, previous)
     s.agentCalls.set(agentCallKey(a.id, key), [call[0], call[1], call[3]])
-    // The call's time moves from where it was answered (before or now); dropping the oldest calls
-    // changes the start of the history.
-    const changedAt = dropped.length > 0 ? Number.NEGATIVE_INFINITY : Math.min(r.answeredAt, previous ?? r.answeredAt)
-    refreshSegments(s, a, defs, changedAt)
+    // The call's time moves from where it was answered (before or now).
+    refreshSegments(s, a, defs, Math.min(r.answeredAt, previous ?? r.answeredAt))
+    const dropped = capAgentHistory(a)
+    if (dropped.length > 0) {
+      forgetCalls(s, a.id, dropped)
+      s.agents.touch(a.id)
+    }
     recordAnsweredVisit(s, r, defs)
   }
 }

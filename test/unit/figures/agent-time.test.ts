@@ -150,6 +150,17 @@ describe('an agent’s figures for the day', () => {
   })
 })
 
+describe('an agent past the bound on answered calls', () => {
+  it('keeps every call’s talk time counted when its oldest calls leave the record', () => {
+    // 260 calls of 20 s, one a minute, all answered by a1 (more than MAX_AGENT_CALLS).
+    const events = Array.from({ length: 260 }, (_, i) => answeredCall(`c${i}`, i * 60, 5, 20)).flat()
+    const now = at(260 * 60)
+    const w = today(events, now)
+    expect(w).toMatchObject({ handled: 260, onCallMs: 260 * 20 * S })
+    expect(dayOf(events, now)).toMatchObject({ handled: 260, onCallMs: 260 * 20 * S })
+  })
+})
+
 describe('logging off', () => {
   const shift = [available('a1', at(0), { queues: ['q1'] }), offline('a1', at(600))]
 

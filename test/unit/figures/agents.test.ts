@@ -9,6 +9,7 @@ import {
   currentPoint,
   insertCall,
   MAX_AGENT_CALLS,
+  capAgentHistory,
   insertPoint,
   membershipOf,
   newAgent,
@@ -81,11 +82,18 @@ describe('the state timeline', () => {
     expect(removeCall(a, 'k2')).toBe(false)
   })
 
-  it('keeps at most MAX_AGENT_CALLS answered calls, the newest', () => {
+  it('keeps at most MAX_AGENT_CALLS answered calls: past it, the newest half, returning the others', () => {
     const a = newAgent('a1')
-    for (let i = 0; i < MAX_AGENT_CALLS + 50; i++) insertCall(a, [at(i), 'q1', `k${i}`, at(i)])
-    expect(a.calls).toHaveLength(MAX_AGENT_CALLS)
-    expect(a.calls[0]![2]).toBe('k50')
+    const dropped: string[] = []
+    for (let i = 0; i < MAX_AGENT_CALLS + 50; i++) {
+      insertCall(a, [at(i), 'q1', `k${i}`, at(i + 0.5)])
+      dropped.push(...capAgentHistory(a).map((c) => c[2]))
+      expect(a.calls.length).toBeLessThanOrEqual(MAX_AGENT_CALLS)
+    }
+    // At the 201st call the oldest 101 go; 149 remain, from k101 on.
+    expect(dropped).toEqual(Array.from({ length: 101 }, (_, i) => `k${i}`))
+    expect(a.calls[0]![2]).toBe('k101')
+    expect(a.calls).toHaveLength(149)
   })
 
   it('uses explicit membership when known, else the queues learned from calls', () => {
