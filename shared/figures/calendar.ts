@@ -133,6 +133,13 @@ export class BusinessCalendar {
     return this.startOf(this.dateOf(ms))
   }
 
+  /** The instant the business day containing `ms` ends (the next one starts). */
+  dayEndOf(ms: number): number {
+    const c = this.cached
+    if (c && ms >= c.startMs && ms < c.endMs) return c.endMs
+    return this.startOf(addDays(this.dateOf(ms), 1))
+  }
+
   /** The instant a business date starts (the first instant at or after its start hour, across DST gaps). */
   startOf(date: string): number {
     const [y, m, d] = date.split('-').map(Number) as [number, number, number]

@@ -39,10 +39,8 @@ const fcrWindowMs = (def: Definition) => def.fcrWindowHours * 3600_000
  */
 export function todayCounters(s: AggregateState, queue: string, defs: Definitions, nowMs: number): WindowCounters {
   const def = defs.forQueue(queue, nowMs)
-  const cal = calendarOf(def)
-  const date = cal.dateOf(nowMs)
   const from = dayBucketStart(defs, queue, nowMs)
-  const until = cal.startOf(addDay(date, cal))
+  const until = calendarOf(def).dayEndOf(nowMs)
   const fcrClosed = emptyCounters()
   const fcrOpen = emptyCounters()
   // FCR by interval: an interval's calls are judged once its last call's window has closed.
@@ -54,11 +52,6 @@ export function todayCounters(s: AggregateState, queue: string, defs: Definition
     into.fcrRepeat += c.fcrRepeat
   }
   return { counters: s.buckets.get(bucketKey.queueDay(queue, from)) ?? emptyCounters(), from, fcrClosed, fcrOpen }
-}
-
-function addDay(date: string, cal: { dateOf(ms: number): string; startOf(date: string): number }): string {
-  // The day after: the date of an instant safely past the end of this one (days are 23–25 hours).
-  return cal.dateOf(cal.startOf(date) + 26 * 3600_000)
 }
 
 /**
@@ -170,9 +163,17 @@ export function agentCountsByQueue(s: AggregateState): Map<string, AgentCounts> 
 export const STAFFING_MINUTES = 30
 
 /** Erlang C from the last half hour's arrivals and handle time (today's when none ended in it). */
-export function queueStaffing(s: AggregateState, queue: string, defs: Definitions, nowMs: number, have: number): Staffing {
+export function queueStaffing(
+  s: AggregateState,
+  queue: string,
+  defs: Definitions,
+  nowMs: number,
+  have: number,
+  /** the last STAFFING_MINUTES' counters, when the caller has them already */
+  lastHalfHour?: Counters,
+): Staffing {
   const def = defs.forQueue(queue, nowMs)
-  const recent = rollingCounters(s, queue, STAFFING_MINUTES, nowMs, def).counters
+  const recent = lastHalfHour ?? rollingCounters(s, queue, STAFFING_MINUTES, nowMs, def).counters
   let handled = recent.handled
   let workMs = recent.talkMs + recent.acwMs
   if (handled === 0) {
@@ -227,16 +228,19 @@ export function computeQueueFigures(
   const agents = (opts.agentCounts ?? agentCountsByQueue(s)).get(queue) ?? emptyAgentCounts()
   const agentsLoggedIn = agents.available + agents.ringing + agents.onCall + agents.acw + agents.paused
   const windows: QueueFigures['windows'] = {}
+  let lastHalfHour: Counters | undefined
   for (const w of opts.windows ?? (['today', 'rolling'] as const)) {
     const counters =
       w === 'today' ? todayCounters(s, queue, defs, nowMs) : rollingCounters(s, queue, def.rollingMinutes, nowMs, def)
+    // The default rolling window is staffing's half hour: summed once.
+    if (w === 'rolling' && def.rollingMinutes === STAFFING_MINUTES) lastHalfHour = counters.counters
     windows[w] = windowFigures(counters, def, w, nowMs)
   }
   return {
     id: queue,
     name: opts.nameOf?.(queue) ?? queue,
     definition: { ...def, label: definitionLabel(def) },
-    staffing: queueStaffing(s, queue, defs, nowMs, agentsLoggedIn),
+    staffing: queueStaffing(s, queue, defs, nowMs, agentsLoggedIn, lastHalfHour),
     live: {
       waiting: waiting?.size ?? 0,
       longestWaitSec: oldest === null ? 0 : Math.max(0, Math.floor((nowMs - oldest) / 1000)),
