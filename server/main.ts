@@ -80,6 +80,7 @@ async function main(): Promise<void> {
     '',
     '  Wallboard is running',
     `    Boards:    ${base}/board   (after logging in)`,
+    `    Team lead: ${base}/supervisor   (after logging in)`,
     `    API docs:  ${base}/docs`,
     `    Store:     ${localRedis ? `local redis-server (AOF) in ${path.relative(process.cwd(), path.join(config.dataDir, 'redis')) || '.'}` : 'REDIS_URL'}`,
     `    Time zone: ${config.timezone}`,
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
   if (config.demo && app.boards.get(DEFAULT_BOARD_ID)) {
     // A TV link for the demo that works until this process stops; real TVs get tokens from an admin.
     const token = app.displayTokens.mintInMemory(DEFAULT_BOARD_ID, 'demo TV')
-    lines.splice(3, 0, `    TV link:   ${base}/board/${DEFAULT_BOARD_ID}?token=${token}   (demo: valid until this process stops)`)
+    lines.splice(4, 0, `    TV link:   ${base}/board/${DEFAULT_BOARD_ID}?token=${token}   (demo: valid until this process stops)`)
   }
   lines.push(`    Log in:    ${base}/login`)
   if (firstStart?.adminPassword) {

@@ -13,15 +13,16 @@ import { parseRoute } from './lib/route.js'
 const route = parseRoute(location.pathname, location.search, location.origin)
 const i18n = createI18n(pickLang(location.search, navigator.languages.length > 0 ? navigator.languages : [navigator.language]))
 document.documentElement.lang = i18n.lang
-document.title = i18n.t(route.view === 'login' ? 'login.title' : 'board.title')
+document.title = i18n.t(route.view === 'login' ? 'login.title' : route.view === 'supervisor' ? 'supervisor.title' : 'board.title')
 
 let live: LiveBoard | null = null
-if (route.view === 'board') {
+if (route.view === 'board' || route.view === 'supervisor') {
   // A TV sends the display token from its URL and the board id; a logged-in browser sends its
-  // session cookie by itself (same origin) and names the board when the path does.
+  // session cookie by itself (same origin) and names the board when the path does. The supervisor
+  // view watches every queue the user may see.
   const auth: SocketAuth = {}
-  if (route.token !== null) auth.token = route.token
-  if (route.boardId !== null) auth.board = route.boardId
+  if (route.view === 'board' && route.token !== null) auth.token = route.token
+  if (route.view === 'board' && route.boardId !== null) auth.board = route.boardId
   // Same origin, default path. WebSocket first (a TV on a flaky network should not wait for the
   // long-polling upgrade dance), polling if a proxy refuses it; reconnect forever, at most 5 s apart.
   const socket: BoardSocket = io({

@@ -1,6 +1,6 @@
 // The app's few addresses, read once at page load (every move between them is a full page load):
-// `/login`, `/board` (what a logged-in user may see) and `/board/<id>` (one board, with a display
-// token on a TV). Also where a login may send the browser next: same-origin paths only.
+// `/login`, `/board` (what a logged-in user may see), `/board/<id>` (one board, with a display
+// token on a TV) and `/supervisor` (the team lead's table of every queue they may see). Also where a login may send the browser next: same-origin paths only.
 
 export type Route =
   | { view: 'login'; next: string }
@@ -11,6 +11,7 @@ export type Route =
       /** the display token from `?token=`; null for a logged-in browser */
       token: string | null
     }
+  | { view: 'supervisor' }
   | { view: 'notFound' }
 
 /** Where a login goes when it was not sent from somewhere else. */
@@ -19,6 +20,7 @@ export const DEFAULT_NEXT = '/board'
 export function parseRoute(pathname: string, search: string, origin: string): Route {
   const query = new URLSearchParams(search)
   if (/^\/login\/?$/.test(pathname)) return { view: 'login', next: safeNext(query.get('next'), origin) }
+  if (/^\/supervisor\/?$/.test(pathname)) return { view: 'supervisor' }
   const board = /^\/board(?:\/([^/]+))?\/?$/.exec(pathname)
   if (pathname === '/' || board) {
     let boardId: string | null = null
