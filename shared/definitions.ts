@@ -67,6 +67,47 @@ export const DefinitionSchema = Type.Object(
 )
 export type Definition = Type.Static<typeof DefinitionSchema>
 
+/** A definition as the definitions API describes it: options, version, labels, formulas in words. */
+export const DescribedDefinitionSchema = Type.Object({
+  ...DefinitionSchema.properties,
+  label: Type.String(),
+  labelZh: Type.String(),
+  formulas: Type.Record(Type.String(), Type.String()),
+})
+
+/** A change of options: any of them, at least one. */
+export const OptionsPatchSchema = Type.Object(
+  Object.fromEntries(Object.entries(DefinitionOptionsSchema.properties).map(([k, v]) => [k, Type.Optional(v)])) as {
+    [K in keyof typeof DefinitionOptionsSchema.properties]: Type.TOptional<(typeof DefinitionOptionsSchema.properties)[K]>
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+/** `GET /api/v1/definitions` and the answer to every change. */
+export const DefinitionsDocSchema = Type.Object({
+  version: Type.Integer({ description: 'the newest version of the definition set' }),
+  createdAt: Type.Number(),
+  createdBy: Type.String(),
+  defaults: DescribedDefinitionSchema,
+  queues: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      overrides: Type.Record(Type.String(), Type.Unknown(), { description: 'the options this queue sets itself' }),
+      definition: DescribedDefinitionSchema,
+    }),
+  ),
+  presets: Type.Array(Type.Object({ id: Type.String(), slTargetPct: Type.Number(), slThresholdSec: Type.Integer() })),
+  history: Type.Array(
+    Type.Object({
+      version: Type.Integer(),
+      createdAt: Type.Number(),
+      createdBy: Type.String(),
+      changed: Type.Array(Type.String(), { description: '"defaults" or queue ids whose definition this version changed' }),
+    }),
+  ),
+})
+export type DefinitionsDoc = Type.Static<typeof DefinitionsDocSchema>
+
 export const DEFAULT_OPTIONS: Omit<DefinitionOptions, 'timezone'> = {
   slThresholdSec: 20,
   slTargetPct: 80,

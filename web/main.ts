@@ -13,7 +13,8 @@ import { parseRoute } from './lib/route.js'
 const route = parseRoute(location.pathname, location.search, location.origin)
 const i18n = createI18n(pickLang(location.search, navigator.languages.length > 0 ? navigator.languages : [navigator.language]))
 document.documentElement.lang = i18n.lang
-document.title = i18n.t(route.view === 'login' ? 'login.title' : route.view === 'supervisor' ? 'supervisor.title' : 'board.title')
+const TITLES = { login: 'login.title', supervisor: 'supervisor.title', adminDefinitions: 'admin.definitions.title' } as const
+document.title = i18n.t(route.view in TITLES ? TITLES[route.view as keyof typeof TITLES] : 'board.title')
 
 let live: LiveBoard | null = null
 if (route.view === 'board' || route.view === 'supervisor') {

@@ -2,14 +2,13 @@
 // change the defaults or a queue's overrides. Each change is a new version with who and when, goes
 // to the audit log, and makes the aggregator recompute the current day under it.
 import type { FastifyPluginAsync } from 'fastify'
-import Type from 'typebox'
 import { definitionFormulas, definitionLabel } from '../../shared/definition-text.js'
 import {
   type Definition,
   type DefinitionOptions,
-  DefinitionOptionsSchema,
-  DefinitionSchema,
   type DefinitionSet,
+  DefinitionsDocSchema as DefinitionsDoc,
+  OptionsPatchSchema,
   SL_PRESETS,
   definitionProblems,
   effectiveOptions,
@@ -18,43 +17,6 @@ import type { DefinitionChange } from '../admin/definitions.js'
 import { visibleQueues } from '../auth/policy.js'
 import { actorOf } from './actor.js'
 import { ADMIN, ANY_USER, ErrorSchema, IdParams, authErrors } from './schemas.js'
-
-const Described = Type.Object({
-  ...DefinitionSchema.properties,
-  label: Type.String(),
-  labelZh: Type.String(),
-  formulas: Type.Record(Type.String(), Type.String()),
-})
-
-const OptionsPatch = Type.Object(
-  Object.fromEntries(Object.entries(DefinitionOptionsSchema.properties).map(([k, v]) => [k, Type.Optional(v)])) as {
-    [K in keyof typeof DefinitionOptionsSchema.properties]: Type.TOptional<(typeof DefinitionOptionsSchema.properties)[K]>
-  },
-  { additionalProperties: false, minProperties: 1 },
-)
-
-const DefinitionsDoc = Type.Object({
-  version: Type.Integer({ description: 'the newest version of the definition set' }),
-  createdAt: Type.Number(),
-  createdBy: Type.String(),
-  defaults: Described,
-  queues: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      overrides: Type.Record(Type.String(), Type.Unknown(), { description: 'the options this queue sets itself' }),
-      definition: Described,
-    }),
-  ),
-  presets: Type.Array(Type.Object({ id: Type.String(), slTargetPct: Type.Number(), slThresholdSec: Type.Integer() })),
-  history: Type.Array(
-    Type.Object({
-      version: Type.Integer(),
-      createdAt: Type.Number(),
-      createdBy: Type.String(),
-      changed: Type.Array(Type.String(), { description: '"defaults" or queue ids whose definition this version changed' }),
-    }),
-  ),
-})
 
 function describe(def: Definition) {
   return { ...def, label: definitionLabel(def), labelZh: definitionLabel(def, 'zh-CN'), formulas: definitionFormulas(def) }
@@ -133,7 +95,7 @@ const definitions: FastifyPluginAsync = async (app) => {
           'A new version; every queue without its own value for an option follows. The current day is recomputed under it.',
         tags: ['definitions'],
         security: [{ session: [] }],
-        body: OptionsPatch,
+        body: OptionsPatchSchema,
         response: { 200: DefinitionsDoc, ...errors },
       },
     },
@@ -157,7 +119,7 @@ const definitions: FastifyPluginAsync = async (app) => {
         tags: ['definitions'],
         security: [{ session: [] }],
         params: IdParams,
-        body: OptionsPatch,
+        body: OptionsPatchSchema,
         response: { 200: DefinitionsDoc, ...errors },
       },
     },

@@ -1,6 +1,6 @@
 // The app's few addresses, read once at page load (every move between them is a full page load):
 // `/login`, `/board` (what a logged-in user may see), `/board/<id>` (one board, with a display
-// token on a TV) and `/supervisor` (the team lead's table of every queue they may see). Also where a login may send the browser next: same-origin paths only.
+// token on a TV) and `/supervisor` (the team lead's table of every queue they may see), `/admin/definitions`. Also where a login may send the browser next: same-origin paths only.
 
 export type Route =
   | { view: 'login'; next: string }
@@ -12,6 +12,7 @@ export type Route =
       token: string | null
     }
   | { view: 'supervisor' }
+  | { view: 'adminDefinitions' }
   | { view: 'notFound' }
 
 /** Where a login goes when it was not sent from somewhere else. */
@@ -21,6 +22,7 @@ export function parseRoute(pathname: string, search: string, origin: string): Ro
   const query = new URLSearchParams(search)
   if (/^\/login\/?$/.test(pathname)) return { view: 'login', next: safeNext(query.get('next'), origin) }
   if (/^\/supervisor\/?$/.test(pathname)) return { view: 'supervisor' }
+  if (/^\/admin\/definitions\/?$/.test(pathname)) return { view: 'adminDefinitions' }
   const board = /^\/board(?:\/([^/]+))?\/?$/.exec(pathname)
   if (pathname === '/' || board) {
     let boardId: string | null = null

@@ -1,0 +1,24 @@
+// How a refused change's message is split into reasons by field, for the form.
+import { describe, expect, it } from 'vitest'
+import { fieldErrors } from '../../web/lib/definitions-api.js'
+
+describe('fieldErrors', () => {
+  it('gives each option its reason, and keeps the rest apart', () => {
+    expect(
+      fieldErrors('body.slTargetPct: must be <= 100; body.timezone: unknown time zone "Mars/Base"; names nothing to change'),
+    ).toEqual({
+      fields: { slTargetPct: 'must be <= 100', timezone: 'unknown time zone "Mars/Base"' },
+      other: ['names nothing to change'],
+    })
+  })
+
+  it('names the list for an error about one of its items', () => {
+    expect(fieldErrors('body.utilizationExcludedReasons[1]: must not be empty').fields).toEqual({
+      utilizationExcludedReasons: 'must not be empty',
+    })
+  })
+
+  it('keeps a message that names no field whole', () => {
+    expect(fieldErrors('Forbidden')).toEqual({ fields: {}, other: ['Forbidden'] })
+  })
+})
