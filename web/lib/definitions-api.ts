@@ -16,7 +16,7 @@ export type SaveResult =
   | { ok: false; fields: Partial<Record<keyof DefinitionOptions, string>>; other: string[] }
 
 export async function fetchDefinitions(): Promise<DefinitionsDoc | null> {
-  const res = await fetch(URL_BASE, { headers: { accept: 'application/json' }, cache: 'no-store' })
+  const res = await fetch(URL_BASE, { headers: { accept: 'application/json' } })
   return res.ok ? ((await res.json()) as DefinitionsDoc) : null
 }
 
@@ -43,7 +43,6 @@ async function send(url: string, method: 'PUT' | 'DELETE', csrfToken: string, bo
       method,
       headers: { accept: 'application/json', [CSRF]: csrfToken, ...(body ? { 'content-type': 'application/json' } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),
-      cache: 'no-store',
     })
   } catch {
     return { ok: false, fields: {}, other: ['unreachable'] }
