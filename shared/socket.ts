@@ -2,7 +2,7 @@
 // the browser's `Socket<ServerToClient, ClientToServer>` both come from here.
 // Server → client events are nouns; client → server commands are `noun:verb` with typed acks.
 import type { Denial, Principal } from './auth.js'
-import type { FiguresSnapshot, QueueFigures } from './figures/schema.js'
+import type { AgentFigures, FiguresSnapshot, QueueFigures } from './figures/schema.js'
 
 export interface Health {
   /** server clock, epoch ms: clients measure ages against it, not against their own clock */
@@ -25,6 +25,18 @@ export interface FiguresUpdate {
   queues: QueueFigures[]
 }
 
+/**
+ * Agents for a supervisor's grid: on `agents:subscribe` every agent the user may see (`full`),
+ * then the changed ones as events touch them. Time in state ticks on the client from `since`.
+ */
+export interface AgentsUpdate {
+  serverNow: number
+  asOf: number | null
+  /** true: this is every agent the connection may see (replace); false: only changed ones (merge) */
+  full: boolean
+  agents: AgentFigures[]
+}
+
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: string }
 
 /** What a connection asks to watch: one board, one team's queues, or every queue it may see. */
@@ -35,6 +47,8 @@ export interface ServerToClientEvents {
   snapshot: (snapshot: FiguresSnapshot) => void
   update: (update: FiguresUpdate) => void
   health: (health: Health) => void
+  /** changed agents, to connections that asked with `agents:subscribe` */
+  agents: (update: AgentsUpdate) => void
   /** the connection's credential stopped being valid (token revoked, logged out); it is closed next */
   denied: (denial: Denial) => void
 }
@@ -44,6 +58,8 @@ export interface ClientToServerEvents {
   'snapshot:get': (ack: (result: Ack<FiguresSnapshot>) => void) => void
   /** switches the connection to another view it may see; answers with its snapshot */
   'view:subscribe': (view: ViewRequest, ack: (result: Ack<FiguresSnapshot>) => void) => void
+  /** starts agent updates for this connection (a logged-in user's); answers with every agent it may see */
+  'agents:subscribe': (ack: (result: Ack<AgentsUpdate>) => void) => void
 }
 
 /**

@@ -19,6 +19,7 @@
 // compared at the one decimal the board shows and durations in whole seconds, so a tile never
 // turns amber while showing exactly its target.
 import type { Definition } from './definitions.js'
+import type { AgentLiveState } from './figures/schema.js'
 
 export type Level = 'normal' | 'amber' | 'red'
 
@@ -160,4 +161,37 @@ export function queueLevels(q: QueueLevelInput, t: Thresholds = DEFAULT_THRESHOL
     answerRate: answerRateLevel(q.answerRatePct, t),
     abandonRate: abandonRateLevel(q.abandonRatePct, t),
   }
+}
+
+/**
+ * How long an agent may stay in a state, and paused for a given reason, before the supervisor's
+ * grid highlights it (amber from the limit, red from twice it). The defaults, and why: ringing
+ * 15 s (a caller is waiting on an unanswered phone), ACW 2 min, one call 20 min, a pause 15 min
+ * unless its reason says otherwise (lunch 35 min, training and meetings 90 min).
+ */
+export interface AgentTimeLimits {
+  /** seconds, by live state; a state without a limit is never highlighted */
+  state: Partial<Record<AgentLiveState, number>>
+  /** seconds, by pause reason; overrides the `paused` limit */
+  pauseReason: Record<string, number>
+}
+
+export const DEFAULT_AGENT_LIMITS: AgentTimeLimits = {
+  state: { ringing: 15, acw: 120, onCall: 1200, paused: 900 },
+  pauseReason: { lunch: 2100, training: 5400, meeting: 5400 },
+}
+
+/** The level of an agent's time in its current state. */
+export function agentTimeLevel(
+  state: AgentLiveState,
+  reason: string | null,
+  seconds: number | null,
+  limits: AgentTimeLimits = DEFAULT_AGENT_LIMITS,
+): Level {
+  if (seconds === null) return 'normal'
+  const limit =
+    state === 'paused' && reason !== null && reason in limits.pauseReason ? limits.pauseReason[reason] : limits.state[state]
+  if (limit === undefined) return 'normal'
+  if (seconds >= 2 * limit) return 'red'
+  return seconds >= limit ? 'amber' : 'normal'
 }

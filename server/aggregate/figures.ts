@@ -7,7 +7,7 @@ import type { Definitions } from '../../shared/figures/aggregate.js'
 import { definitionLabel } from '../../shared/definition-text.js'
 import { type FigureOptions, agentCountsByQueue, computeAgentFigures, computeFigures } from '../../shared/figures/compute.js'
 import type { AgentFigures, FiguresSnapshot, LabelledDefinition, QueueFigures } from '../../shared/figures/schema.js'
-import type { FiguresUpdate } from '../../shared/socket.js'
+import type { AgentsUpdate, FiguresUpdate } from '../../shared/socket.js'
 import type { Aggregator, AppliedBatch } from './aggregator.js'
 
 /** A full snapshot may be handed to several connections within this time, unless an event changed it. */
@@ -17,7 +17,12 @@ export type SnapshotView = FiguresSnapshot['view']
 
 export interface FiguresServiceEvents {
   update: [FiguresUpdate]
+  /** the agents events touched (never `full`), at most one every `minAgentIntervalMs` */
+  agents: [AgentsUpdate]
 }
+
+/** Agent updates are coalesced: a grid of hundreds of agents need not redraw on every event. */
+const AGENT_INTERVAL_MS = 250
 
 /** What changes with every tick by itself; clients derive it, so it does not make a queue "changed". */
 function stableKey(q: QueueFigures): string {
@@ -33,9 +38,17 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
   private ticker: NodeJS.Timeout | null = null
   private lastEmitAt = 0
   private cachedSnapshots = new Map<string, FiguresSnapshot>()
+  /** Whether anyone watches agents (the push layer sets it): otherwise agent updates are not computed. */
+  wantsAgents: () => boolean = () => false
+  private pendingAgents = new Set<string>()
+  private agentTimer: NodeJS.Timeout | null = null
   private readonly onApplied = (batch: AppliedBatch) => {
     this.cachedSnapshots.clear()
     this.schedule(batch.queues)
+    if (batch.agents.size > 0 && this.wantsAgents()) {
+      for (const a of batch.agents) this.pendingAgents.add(a)
+      this.agentTimer ??= setTimeout(() => this.flushAgents(), AGENT_INTERVAL_MS)
+    }
   }
 
   constructor(
@@ -69,7 +82,8 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     this.aggregator.off('applied', this.onApplied)
     if (this.timer) clearTimeout(this.timer)
     if (this.ticker) clearInterval(this.ticker)
-    this.timer = this.ticker = null
+    if (this.agentTimer) clearTimeout(this.agentTimer)
+    this.timer = this.ticker = this.agentTimer = null
   }
 
   /**
@@ -101,6 +115,15 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
       definition: { ...centre, label: definitionLabel(centre) },
       agents: computeAgentFigures(this.aggregator.state, defs, now),
     }
+  }
+
+  private flushAgents(): void {
+    this.agentTimer = null
+    const ids = this.pendingAgents
+    this.pendingAgents = new Set()
+    const all = this.agents()
+    const agents = all.agents.filter((a) => ids.has(a.id))
+    if (agents.length > 0) this.emit('agents', { serverNow: all.serverNow, asOf: all.asOf, full: false, agents })
   }
 
   private schedule(queues: Set<string>): void {

@@ -19,7 +19,7 @@ import {
   type SocketData,
   type ViewRequest,
 } from '../../shared/socket.js'
-import { type ViewDecision, boardQueues, decideView } from '../auth/policy.js'
+import { type ViewDecision, agentVisible, boardQueues, decideView } from '../auth/policy.js'
 
 type WallboardServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
 type WallboardSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
@@ -187,6 +187,22 @@ export default fp(
         ack({ ok: true, data: snapshotFor(d, socket.data.view) })
       })
 
+      socket.on('agents:subscribe', (ack) => {
+        if (typeof ack !== 'function') return
+        const p = socket.data.principal
+        // The agent grid is for people; a TV's board shows queues only.
+        if (p.kind !== 'user') {
+          ack({ ok: false, error: 'agents are for logged-in users' })
+          return
+        }
+        void socket.join('agents')
+        const all = app.figures.agents()
+        ack({
+          ok: true,
+          data: { serverNow: all.serverNow, asOf: all.asOf, full: true, agents: all.agents.filter((a) => agentVisible(p, a.team)) },
+        })
+      })
+
       socket.on('view:subscribe', (view, ack) => {
         if (typeof ack !== 'function') return
         if (!isViewRequest(view)) {
@@ -219,6 +235,18 @@ export default fp(
           queues = queues.filter((q) => shown.has(q.id))
         } else continue
         if (queues.length > 0) io.to(room).emit('update', { ...update, queues })
+      }
+    })
+
+    // Agent updates: to each subscribed connection, the changed agents its user may see.
+    app.figures.wantsAgents = () => (io.sockets.adapter.rooms.get('agents')?.size ?? 0) > 0
+    app.figures.on('agents', (update) => {
+      for (const id of io.sockets.adapter.rooms.get('agents') ?? []) {
+        const socket = io.sockets.sockets.get(id)
+        const p = socket?.data.principal
+        if (!socket || !p) continue
+        const agents = update.agents.filter((a) => agentVisible(p, a.team))
+        if (agents.length > 0) socket.emit('agents', { ...update, agents })
       }
     })
 

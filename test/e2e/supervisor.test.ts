@@ -142,6 +142,65 @@ describe('the supervisor view', () => {
     await page.close()
   })
 
+  it('lists the agents with state, reason and ticking time in state, and highlights a long pause', async () => {
+    const page = await openSupervisor()
+    const now = Date.now()
+    await post([
+      {
+        id: 'wang-on',
+        type: 'agent.state',
+        ts: now - 60_000,
+        agent: 'wang',
+        name: 'Wang Fang',
+        team: 'A',
+        state: 'available',
+        queues: ['alpha'],
+      },
+      {
+        id: 'li-lunch',
+        type: 'agent.state',
+        ts: now - 40 * 60_000,
+        agent: 'li',
+        name: 'Li Lei',
+        team: 'B',
+        state: 'paused',
+        reason: 'lunch',
+        queues: ['bravo'],
+      },
+    ])
+    const li = page.getByTestId('agent-li')
+    await li.waitFor({ timeout: 5_000 })
+    expect(await li.getByTestId('agent-state').textContent()).toBe('Paused')
+    expect(await li.getByTestId('agent-reason').textContent()).toBe('lunch')
+    // 40 minutes of lunch against a 35-minute limit.
+    expect(await li.getAttribute('data-level')).toBe('amber')
+    expect(await page.getByTestId('agent-wang').getAttribute('data-level')).toBe('normal')
+    const time = li.getByTestId('agent-in-state')
+    const first = await time.textContent()
+    expect(first).toMatch(/40:0\d$/)
+    await expect.poll(() => time.textContent(), { timeout: 4_000 }).not.toBe(first)
+    await page.close()
+  })
+
+  it('filters agents by team, queue and state, and follows a state change live', async () => {
+    const page = await openSupervisor()
+    await page.getByTestId('agent-wang').waitFor({ timeout: 5_000 })
+    await page.getByTestId('filter-state').selectOption('paused')
+    await expect.poll(() => page.locator('tr[data-testid^="agent-"]').count()).toBe(1)
+    await page.getByTestId('filter-state').selectOption('')
+    await page.getByTestId('filter-team').selectOption('A')
+    expect(await page.getByTestId('agent-li').count()).toBe(0)
+    await page.getByTestId('filter-team').selectOption('')
+    await page.getByTestId('filter-queue').selectOption('bravo')
+    expect(await page.getByTestId('agent-wang').count()).toBe(0)
+    await page.getByTestId('filter-queue').selectOption('')
+    await post([{ id: 'li-back', type: 'agent.state', ts: Date.now(), agent: 'li', state: 'available' }])
+    await expect
+      .poll(() => page.getByTestId('agent-li').getByTestId('agent-state').textContent(), { timeout: 5_000 })
+      .toBe('Available')
+    await page.close()
+  })
+
   it('speaks Chinese when asked', async () => {
     const page = await openSupervisor('zh-CN')
     expect(await page.getByTestId('supervisor-title').textContent()).toBe('班组长视图')

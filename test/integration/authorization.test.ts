@@ -5,7 +5,14 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import { type Socket, io } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Denial } from '../../shared/auth.js'
-import type { Ack, ClientToServerEvents, FiguresUpdate, ServerToClientEvents, ViewRequest } from '../../shared/socket.js'
+import type {
+  Ack,
+  AgentsUpdate,
+  ClientToServerEvents,
+  FiguresUpdate,
+  ServerToClientEvents,
+  ViewRequest,
+} from '../../shared/socket.js'
 import type { FiguresSnapshot } from '../../shared/figures/schema.js'
 import { type Browser, auth, login, testApp } from './helpers.js'
 
@@ -289,6 +296,37 @@ describe('every socket subscription, with every credential', () => {
     await supervisorSaw
     await new Promise((r) => setTimeout(r, 300))
     expect(seenByLead).not.toContain('support')
+  })
+
+  it('gives each user only the agents they may see, live, and a TV none', async () => {
+    const subscribe = async (who: Who) => {
+      const { client } = await connect(who)
+      const res: Ack<AgentsUpdate> = await client.timeout(5_000).emitWithAck('agents:subscribe')
+      return { client, res }
+    }
+    const lead = await subscribe('leadA')
+    expect(lead.res.ok && lead.res.data.agents.map((a) => a.id).sort()).toEqual(['li'])
+    const supervisor = await subscribe('supervisor')
+    expect(supervisor.res.ok && supervisor.res.data.agents.map((a) => a.id).sort()).toEqual(['li', 'wang'])
+    expect((await subscribe('display')).res.ok).toBe(false)
+    // A change of wang (team B) reaches the supervisor, never the lead of A.
+    const seenByLead: string[] = []
+    lead.client.on('agents', (u: AgentsUpdate) => seenByLead.push(...u.agents.map((a) => a.id)))
+    const supervisorSaw = new Promise<void>((resolve) =>
+      supervisor.client.on(
+        'agents',
+        (u: AgentsUpdate) => u.agents.some((a) => a.id === 'wang' && a.state === 'paused') && resolve(),
+      ),
+    )
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: auth,
+      payload: { id: 'wang-pause', type: 'agent.state', ts: Date.now(), agent: 'wang', state: 'paused', reason: 'break' },
+    })
+    await supervisorSaw
+    await new Promise((r) => setTimeout(r, 400))
+    expect(seenByLead).not.toContain('wang')
   })
 
   it('ignores malformed subscriptions', async () => {

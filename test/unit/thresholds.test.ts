@@ -7,6 +7,7 @@ import {
   type QueueLevelInput,
   type Thresholds,
   abandonRateLevel,
+  agentTimeLevel,
   answerRateLevel,
   asaLevel,
   longestWaitLevel,
@@ -223,5 +224,27 @@ describe('queueLevels', () => {
     const strict: Thresholds = { ...DEFAULT_THRESHOLDS, abandonRateAbovePct: { amber: 2, red: 4 } }
     expect(queueLevels({ ...quiet, abandonRatePct: 3 }, strict).abandonRate).toBe('amber')
     expect(queueLevels({ ...quiet, abandonRatePct: 3 }).abandonRate).toBe('normal')
+  })
+})
+
+describe('agentTimeLevel', () => {
+  it('highlights a state held past its limit, amber then red at twice it', () => {
+    expect(agentTimeLevel('ringing', null, 14)).toBe('normal')
+    expect(agentTimeLevel('ringing', null, 15)).toBe('amber')
+    expect(agentTimeLevel('ringing', null, 30)).toBe('red')
+    expect(agentTimeLevel('acw', null, 121)).toBe('amber')
+  })
+
+  it('follows the pause reason’s own limit, else the pause limit', () => {
+    expect(agentTimeLevel('paused', 'lunch', 30 * 60)).toBe('normal')
+    expect(agentTimeLevel('paused', 'lunch', 36 * 60)).toBe('amber')
+    expect(agentTimeLevel('paused', 'break', 16 * 60)).toBe('amber')
+    expect(agentTimeLevel('paused', null, 31 * 60)).toBe('red')
+  })
+
+  it('never highlights a state without a limit, or an unknown time', () => {
+    expect(agentTimeLevel('available', null, 99_999)).toBe('normal')
+    expect(agentTimeLevel('offline', null, 99_999)).toBe('normal')
+    expect(agentTimeLevel('acw', null, null)).toBe('normal')
   })
 })

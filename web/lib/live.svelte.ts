@@ -4,8 +4,9 @@
 // Created once in main.ts and handed down by context.
 import type { Socket } from 'socket.io-client'
 import type { Denial, DenialCode } from '../../shared/auth.js'
-import type { FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
+import type { AgentFigures, FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
 import {
+  type AgentsUpdate,
   type ClientToServerEvents,
   type FiguresUpdate,
   type Health,
@@ -41,6 +42,8 @@ const LOCKED_RETRY_MS = 60_000
 export class LiveBoard {
   /** The figures, in the server's order; replaced whole, never mutated. */
   queues = $state.raw<QueueFigures[]>([])
+  /** Agents, once a view asked with watchAgents() (the supervisor's grid); replaced whole. */
+  agents = $state.raw<AgentFigures[]>([])
   /** Epoch ms (server clock) up to which the server had applied the event log; null before any data. */
   asOf = $state<number | null>(null)
   /** The centre's time zone, for the clock; the browser's own until the first snapshot. */
@@ -95,6 +98,7 @@ export class LiveBoard {
   private resyncRetry: ReturnType<typeof setTimeout> | null = null
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null
   private reconnectAttempts = 0
+  private wantsAgents = false
 
   constructor(socket: BoardSocket) {
     this.socket = socket
@@ -110,6 +114,7 @@ export class LiveBoard {
     s.on('update', this.onUpdate)
     s.on('health', this.onHealth)
     s.on('denied', this.onDenied)
+    s.on('agents', this.onAgents)
     document.addEventListener('visibilitychange', this.onVisibilityChange)
     this.tick()
     if (!s.connected) s.connect()
@@ -145,6 +150,32 @@ export class LiveBoard {
     this.lockedAt = null
     // The silence clock restarts with the connection; the server sends a snapshot right away.
     this.lastMessageAt = Date.now()
+    if (this.wantsAgents) this.subscribeAgents()
+  }
+
+  /** Asks for agents too (every one the user may see, then the changed ones), now and after every reconnection. */
+  watchAgents(): void {
+    this.wantsAgents = true
+    if (this.socket.connected) this.subscribeAgents()
+  }
+
+  private subscribeAgents(): void {
+    this.socket
+      .timeout(SNAPSHOT_TIMEOUT_MS)
+      .emitWithAck('agents:subscribe')
+      .then((result) => {
+        if (result.ok && this.denial === null) this.onAgents(result.data)
+      })
+      .catch(() => {
+        // The next reconnection asks again; a live connection that timed out asks once more.
+        if (this.socket.connected) setTimeout(() => this.socket.connected && this.subscribeAgents(), RESYNC_RETRY_MS)
+      })
+  }
+
+  private readonly onAgents = (update: AgentsUpdate): void => {
+    if (this.denial !== null) return
+    this.heard(update.serverNow)
+    this.agents = update.full ? update.agents : mergeById(this.agents, update.agents)
   }
 
   private readonly onDisconnect = (): void => {
@@ -187,6 +218,7 @@ export class LiveBoard {
     if (this.denial === null) this.lockedAt = Date.now() + this.clockOffsetMs
     if (this.denial === null || denial.code !== 'unauthorized') this.denial = denial
     this.queues = []
+    this.agents = []
     this.view = null
     this.asOf = this.figuresAsOf = null
     this.health = null
@@ -304,6 +336,7 @@ export class LiveBoard {
     s.off('update', this.onUpdate)
     s.off('health', this.onHealth)
     s.off('denied', this.onDenied)
+    s.off('agents', this.onAgents)
     document.removeEventListener('visibilitychange', this.onVisibilityChange)
     for (const t of [this.tickTimer, this.resyncRetry, this.reconnectTimer]) if (t !== null) clearTimeout(t)
   }
@@ -311,6 +344,11 @@ export class LiveBoard {
 
 /** The queues of an update replace theirs; queues new to this board join at the end. */
 export function mergeQueues(current: QueueFigures[], changed: QueueFigures[]): QueueFigures[] {
+  return mergeById(current, changed)
+}
+
+/** Rows of an update replace theirs (by id); new ones join at the end. */
+export function mergeById<T extends { id: string }>(current: T[], changed: T[]): T[] {
   if (changed.length === 0) return current
   const byId = new Map(changed.map((q) => [q.id, q]))
   const merged = current.map((q) => {
