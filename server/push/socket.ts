@@ -199,7 +199,12 @@ export default fp(
         const all = app.figures.agents()
         ack({
           ok: true,
-          data: { serverNow: all.serverNow, asOf: all.asOf, full: true, agents: all.agents.filter((a) => agentVisible(p, a.team)) },
+          data: {
+            serverNow: all.serverNow,
+            asOf: all.asOf,
+            full: true,
+            agents: all.agents.filter((a) => agentVisible(p, a.team)),
+          },
         })
       })
 
