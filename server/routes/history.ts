@@ -9,7 +9,7 @@ import type { Definition } from '../../shared/definitions.js'
 import { bucketKey } from '../../shared/figures/aggregate.js'
 import { type Counters, addCounters, completeCounters, emptyCounters } from '../../shared/figures/counters.js'
 import { computeRatios, fcrFigures, publicCounters } from '../../shared/figures/ratios.js'
-import { FigureFields } from '../../shared/figures/schema.js'
+import { FigureFields, HistoryDocSchema, type HistoryRow } from '../../shared/figures/schema.js'
 import { visibleQueues } from '../auth/policy.js'
 import { historyDayOf } from '../store/state-store.js'
 import { ANY_USER, ErrorSchema, authErrors } from './schemas.js'
@@ -18,21 +18,7 @@ import { ANY_USER, ErrorSchema, authErrors } from './schemas.js'
 export const MAX_HISTORY_DAYS = 400
 const QUARTER_MS = 15 * 60_000
 
-const Row = Type.Object({
-  queue: Type.String(),
-  from: Type.Number({ description: 'interval start, epoch ms' }),
-  to: Type.Number({ description: 'interval end, epoch ms' }),
-  definition: Type.Object({ version: Type.Integer(), label: Type.String() }),
-  ...FigureFields,
-})
-type HistoryRow = Type.Static<typeof Row>
-
-const HistoryDoc = Type.Object({
-  from: Type.Number(),
-  to: Type.Number(),
-  rows: Type.Array(Row),
-  totals: Type.Array(Row, { description: 'per queue, one row per run of intervals under the same definition version' }),
-})
+const HistoryDoc = HistoryDocSchema
 
 const Instant = Type.String({ minLength: 1, maxLength: 40, description: 'ISO-8601 (with offset) or epoch ms' })
 

@@ -178,3 +178,23 @@ export const FiguresSnapshotSchema = Type.Object({
   queues: Type.Array(QueueFiguresSchema),
 })
 export type FiguresSnapshot = Type.Static<typeof FiguresSnapshotSchema>
+
+/** One closed interval of one queue (`GET /api/v1/history`), or a run of them under one version. */
+export const HistoryRowSchema = Type.Object({
+  queue: Type.String(),
+  from: Type.Number({ description: 'interval start, epoch ms' }),
+  to: Type.Number({ description: 'interval end, epoch ms' }),
+  definition: Type.Object({ version: Type.Integer(), label: Type.String() }),
+  ...FigureFields,
+})
+export type HistoryRow = Type.Static<typeof HistoryRowSchema>
+
+export const HistoryDocSchema = Type.Object({
+  from: Type.Number(),
+  to: Type.Number(),
+  rows: Type.Array(HistoryRowSchema),
+  totals: Type.Array(HistoryRowSchema, {
+    description: 'per queue, one row per run of intervals under the same definition version',
+  }),
+})
+export type HistoryDoc = Type.Static<typeof HistoryDocSchema>

@@ -49,6 +49,8 @@ beforeAll(async () => {
     ...call('c1', 'charlie', 600, 5),
     ...call('c2', 'charlie', 500, 8),
     ...call('c3', 'charlie', 400, 45),
+    // The same time last week, for the charts.
+    ...call('w1', 'bravo', 7 * 86_400 + 600, 3),
     { id: 'c4-q', type: 'call.queued', ts: Date.now() - 30_000, callId: 'c4', queue: 'charlie' },
   ])
   await app.aggregator.drain()
@@ -198,6 +200,27 @@ describe('the supervisor view', () => {
     await expect
       .poll(() => page.getByTestId('agent-li').getByTestId('agent-state').textContent(), { timeout: 5_000 })
       .toBe('Available')
+    await page.close()
+  })
+
+  it('charts a queue’s day by interval against the same weekday last week, without breaking the CSP', async () => {
+    const page = await browser.context.newPage()
+    const violations: string[] = []
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text())
+    })
+    await page.goto(`${base}/supervisor?lang=en`)
+    await page.getByTestId('row-bravo').waitFor({ timeout: 15_000 })
+    await page.getByTestId('chart-queue').selectOption('bravo')
+    const charts = page.getByTestId('interval-charts')
+    await expect.poll(async () => Number(await charts.getAttribute('data-points')), { timeout: 10_000 }).toBeGreaterThan(0)
+    for (const id of ['chart-sl', 'chart-volume', 'chart-asa']) {
+      const box = await page.getByTestId(id).boundingBox()
+      expect(box?.width).toBeGreaterThan(100)
+      expect(box?.height).toBeGreaterThan(100)
+    }
+    expect(await page.getByTestId('charts-failed').count()).toBe(0)
+    expect(violations).toEqual([])
     await page.close()
   })
 
