@@ -5,8 +5,20 @@
 import { EventEmitter } from 'node:events'
 import type { Definitions } from '../../shared/figures/aggregate.js'
 import { definitionLabel } from '../../shared/definition-text.js'
-import { type FigureOptions, agentCountsByQueue, computeAgentFigures, computeFigures } from '../../shared/figures/compute.js'
-import type { AgentFigures, FiguresSnapshot, LabelledDefinition, QueueFigures } from '../../shared/figures/schema.js'
+import {
+  type FigureOptions,
+  agentCountsByQueue,
+  computeAgentFigures,
+  computeFigures,
+  waitingSeries,
+} from '../../shared/figures/compute.js'
+import type {
+  AgentFigures,
+  FiguresSnapshot,
+  LabelledDefinition,
+  QueueFigures,
+  WaitingSeries,
+} from '../../shared/figures/schema.js'
 import type { AgentsUpdate, FiguresUpdate } from '../../shared/socket.js'
 import type { Aggregator, AppliedBatch } from './aggregator.js'
 
@@ -115,6 +127,14 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
       definition: { ...centre, label: definitionLabel(centre) },
       agents: computeAgentFigures(this.aggregator.state, defs, now),
     }
+  }
+
+  /** Calls waiting in a queue over the last `minutes`, one point per `stepSec`, ending now. */
+  waiting(queue: string, minutes: number, stepSec: number): WaitingSeries {
+    const now = this.now()
+    const to = now - (now % (stepSec * 1000))
+    const from = to - minutes * 60_000
+    return { queue, from, to, stepSec, points: waitingSeries(this.aggregator.state, queue, from, to, stepSec * 1000) }
   }
 
   private flushAgents(): void {

@@ -2,9 +2,14 @@
 // team leads get their teams' queues and agents only.
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
-import { AgentFiguresSchema, FiguresSnapshotSchema, LabelledDefinitionSchema } from '../../shared/figures/schema.js'
+import {
+  AgentFiguresSchema,
+  FiguresSnapshotSchema,
+  LabelledDefinitionSchema,
+  WaitingSeriesSchema,
+} from '../../shared/figures/schema.js'
 import { agentVisible, visibleQueues } from '../auth/policy.js'
-import { ANY_USER, authErrors } from './schemas.js'
+import { ANY_USER, ErrorSchema, authErrors } from './schemas.js'
 
 const figures: FastifyPluginAsync = async (app) => {
   const reader = app.guard({ key: 'read', roles: ANY_USER })
@@ -38,6 +43,35 @@ const figures: FastifyPluginAsync = async (app) => {
       const snap = app.figures.snapshot({ queues: queue === undefined ? visible : [queue].filter((q) => visible.has(q)) })
       if (window) for (const q of snap.queues) q.windows = { [window]: q.windows[window] }
       return snap
+    },
+  )
+
+  app.get(
+    '/api/v1/waiting',
+    {
+      preHandler: reader,
+      schema: {
+        summary: 'Calls waiting in one queue over the last minutes',
+        description: 'One point per step, ending now: how many calls were waiting (queued, no outcome yet) at that instant.',
+        tags: ['figures'],
+        security: [{ bearer: [] }, { session: [] }],
+        querystring: Type.Object(
+          {
+            queue: Type.String({ minLength: 1, maxLength: 128 }),
+            minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 360, default: 60 })),
+            stepSec: Type.Optional(Type.Integer({ minimum: 5, maximum: 600, default: 15 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: WaitingSeriesSchema, 404: ErrorSchema, ...authErrors },
+      },
+    },
+    async (req, reply) => {
+      const { queue, minutes = 60, stepSec = 15 } = req.query as { queue: string; minutes?: number; stepSec?: number }
+      // A queue the caller may not see is answered like one that does not exist.
+      if (!visibleQueues(req.principal!, app.directory).has(queue))
+        return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `querystring.queue: no queue "${queue}"` })
+      return app.figures.waiting(queue, minutes, stepSec)
     },
   )
 

@@ -5,6 +5,7 @@ import type { Definition } from '../definitions.js'
 import { staffing } from '../erlang.js'
 import { type AgentRecord, currentPoint, membershipOf, openSegmentStart, ownStateSince } from './agents.js'
 import { type AggregateState, type Definitions, bucketKey, calendarOf, dayBucketStart } from './aggregate.js'
+import { outcomeOf } from './calls.js'
 import { type Counters, addCounters, emptyCounters } from './counters.js'
 import { computeRatios, fcrFigures, publicCounters } from './ratios.js'
 import type { AgentCounts, AgentFigures, AgentLiveState, QueueFigures, Staffing, WindowFigures } from './schema.js'
@@ -324,4 +325,40 @@ export function computeAgentFigures(s: AggregateState, defs: Definitions, nowMs:
     })
   }
   return out.sort((x, y) => x.name.localeCompare(y.name) || x.id.localeCompare(y.id))
+}
+
+/**
+ * How many calls waited in a queue at each step of [fromMs, toMs] (the step's instant): a call
+ * waits from its queue entry until its outcome (answer, abandon, overflow), like `live.waiting`.
+ * Built from the call records kept in memory (finished calls stay 6 h), so the last hour is whole.
+ */
+export function waitingSeries(
+  s: AggregateState,
+  queue: string,
+  fromMs: number,
+  toMs: number,
+  stepMs: number,
+): Array<[at: number, waiting: number]> {
+  const steps = Math.max(0, Math.floor((toMs - fromMs) / stepMs)) + 1
+  // +1 where a call starts waiting, −1 where it stops, by step; then a running sum.
+  const delta = new Array<number>(steps + 1).fill(0)
+  const stepAtOrAfter = (t: number) => Math.max(0, Math.ceil((t - fromMs) / stepMs))
+  for (const r of s.calls.rows.values()) {
+    if (r.queue !== queue || r.queuedAt === null || r.queuedAt > toMs) continue
+    const left = outcomeOf(r)?.at ?? Number.POSITIVE_INFINITY
+    if (left <= fromMs || left <= r.queuedAt) continue
+    const first = stepAtOrAfter(r.queuedAt)
+    // Waiting at step i when queuedAt ≤ t_i < left.
+    const end = Math.min(steps, stepAtOrAfter(left))
+    if (first >= end) continue
+    delta[first]! += 1
+    delta[end]! -= 1
+  }
+  const out: Array<[number, number]> = []
+  let n = 0
+  for (let i = 0; i < steps; i++) {
+    n += delta[i]!
+    out.push([fromMs + i * stepMs, n])
+  }
+  return out
 }

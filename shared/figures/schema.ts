@@ -198,3 +198,13 @@ export const HistoryDocSchema = Type.Object({
   }),
 })
 export type HistoryDoc = Type.Static<typeof HistoryDocSchema>
+
+/** `GET /api/v1/waiting`: calls waiting in one queue at each step of the last minutes. */
+export const WaitingSeriesSchema = Type.Object({
+  queue: Type.String(),
+  from: Type.Number({ description: 'first step, epoch ms' }),
+  to: Type.Number({ description: 'last step (now), epoch ms' }),
+  stepSec: Type.Integer(),
+  points: Type.Array(Type.Tuple([Type.Number({ description: 'epoch ms' }), Type.Integer({ description: 'calls waiting' })])),
+})
+export type WaitingSeries = Type.Static<typeof WaitingSeriesSchema>

@@ -214,11 +214,21 @@ describe('the supervisor view', () => {
     await page.getByTestId('chart-queue').selectOption('bravo')
     const charts = page.getByTestId('interval-charts')
     await expect.poll(async () => Number(await charts.getAttribute('data-points')), { timeout: 10_000 }).toBeGreaterThan(0)
-    for (const id of ['chart-sl', 'chart-volume', 'chart-asa']) {
+    for (const id of ['chart-sl', 'chart-volume', 'chart-waiting', 'chart-asa']) {
       const box = await page.getByTestId(id).boundingBox()
       expect(box?.width).toBeGreaterThan(100)
       expect(box?.height).toBeGreaterThan(100)
     }
+    // charlie has had one call waiting for 30 s: the last hour's waiting ends at 1.
+    await page.getByTestId('chart-queue').selectOption('charlie')
+    await expect
+      .poll(async () => Number(await page.getByTestId('chart-waiting').getAttribute('data-points')), { timeout: 10_000 })
+      .toBeGreaterThan(200)
+    const res = await fetch(`${base}/api/v1/waiting?queue=charlie`, { headers: { authorization: `Bearer ${TEST_KEY}` } })
+    const series = (await res.json()) as { points: Array<[number, number]> }
+    expect(series.points).toHaveLength(241)
+    expect(series.points.at(-1)?.[1]).toBe(1)
+    expect(series.points[0]?.[1]).toBe(0)
     expect(await page.getByTestId('charts-failed').count()).toBe(0)
     expect(violations).toEqual([])
     await page.close()

@@ -120,6 +120,8 @@ const routes: Row[] = [
   ['POST', '/api/v1/events', 'event', [I, I, F, F, F, F, I, 200, F]],
   ['GET', '/api/v1/metrics', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
   ['GET', '/api/v1/agents', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
+  // Another team's queue is answered as unknown.
+  ['GET', '/api/v1/waiting?queue=sales', undefined, [I, I, 404, 200, 200, 200, I, F, 200]],
   ['GET', '/api/v1/definitions', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
   ['GET', '/api/v1/queues', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
   ['PATCH', '/api/v1/queues/billing', { name: 'Billing' }, [I, I, F, F, F, 200, I, F, F]],

@@ -1,7 +1,7 @@
 // The supervisor's charts' data: one queue's closed intervals of today, lined up against the same
 // weekday last week (the same local times, seven days earlier), from GET /api/v1/history. Pure
 // apart from the fetch, so the alignment is tested without a browser.
-import type { HistoryDoc, HistoryRow } from '../../shared/figures/schema.js'
+import type { HistoryDoc, HistoryRow, WaitingSeries } from '../../shared/figures/schema.js'
 
 export const WEEK_MS = 7 * 86_400_000
 
@@ -48,4 +48,13 @@ export async function fetchWeeks(queue: string, dayStart: number, now: number): 
     history(queue, dayStart - WEEK_MS, dayStart - WEEK_MS + 86_400_000),
   ])
   return alignWeeks(today, lastWeek)
+}
+
+/** Calls waiting in one queue over the last hour, one point per 15 s. */
+export async function fetchWaiting(queue: string): Promise<WaitingSeries> {
+  const res = await fetch(`/api/v1/waiting?queue=${encodeURIComponent(queue)}&minutes=60&stepSec=15`, {
+    headers: { accept: 'application/json' },
+  })
+  if (!res.ok) throw new Error(`waiting: ${res.status}`)
+  return (await res.json()) as WaitingSeries
 }
