@@ -2,7 +2,8 @@
 // The server runs as its own process against a local redis-server (AOF everysec); the load
 // generator and the socket clients run in this process, on the same machine, so every number
 // below includes their cost too. Latency is measured at a fixed arrival rate (no coordinated
-// omission). Bounded in time: about two minutes.
+// omission). Then a board of 20 queues and 200 agents: its snapshot's size and its first paint in
+// Chromium. Bounded in time: about two minutes.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -51,11 +52,12 @@ function trafficSource(tag: string) {
   }
 }
 
-async function startServer(redisUrl: string): Promise<{ child: ChildProcess; base: string }> {
+async function startServer(redisUrl: string, prefix = 'wb:'): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     env: {
       ...process.env,
       REDIS_URL: redisUrl,
+      WALLBOARD_REDIS_PREFIX: prefix,
       WALLBOARD_DEMO: '0',
       WALLBOARD_API_KEY: KEY,
       WALLBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -132,6 +134,100 @@ async function displayToken(base: string): Promise<string> {
     body: JSON.stringify({ name: 'bench' }),
   })
   return ((await issued.json()) as { secret: string }).secret
+}
+
+/**
+ * A board with 20 queues and 200 agents (each a member of two queues, with a morning of calls):
+ * the snapshot's size as sent, and the first paint of the TV page in Chromium (a fresh profile
+ * each time, so nothing is cached), from navigation to all 20 cards showing live figures.
+ */
+async function firstPaint(base: string) {
+  const queues = Array.from({ length: 20 }, (_, i) => `paint-q${i}`)
+  const now = Date.now()
+  const events: object[] = []
+  for (let a = 0; a < 200; a++) {
+    events.push({
+      id: `paint-a${a}`,
+      type: 'agent.state',
+      ts: now - 3 * 3_600_000,
+      agent: `paint-agent-${a}`,
+      name: `Agent ${a}`,
+      team: `T${a % 5}`,
+      state: 'available',
+      queues: [queues[a % 20]!, queues[(a + 7) % 20]!],
+    })
+  }
+  for (let c = 0; c < 2_000; c++) {
+    const queue = queues[c % 20]!
+    const at = now - 3 * 3_600_000 + c * 5_000
+    const agent = `paint-agent-${c % 200}`
+    const call = { callId: `paint-c${c}`, queue }
+    events.push(
+      { id: `paint-c${c}-q`, type: 'call.queued', ts: at, caller: `138${c % 700}`, ...call },
+      c % 9 === 0
+        ? { id: `paint-c${c}-x`, type: 'call.abandoned', ts: at + 40_000, ...call }
+        : { id: `paint-c${c}-a`, type: 'call.answered', ts: at + (c % 30) * 1_000, agent, ...call },
+    )
+    if (c % 9 !== 0) events.push({ id: `paint-c${c}-e`, type: 'call.ended', ts: at + 200_000, agent, ...call })
+  }
+  for (let i = 0; i < events.length; i += 1_000) {
+    const res = await fetch(`${base}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(events.slice(i, i + 1_000)),
+    })
+    if (res.status !== 200) throw new Error(`seeding the first-paint board: ${res.status}`)
+  }
+  await waitCaughtUp(base)
+  const token = await displayToken(base)
+
+  // The snapshot as a TV receives it.
+  const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(base, {
+    transports: ['websocket'],
+    forceNew: true,
+    auth: { token },
+  })
+  const snapshot = await new Promise<FiguresSnapshot>((resolve) => s.once('snapshot', resolve))
+  s.disconnect()
+  const snapshotBytes = Buffer.byteLength(JSON.stringify(snapshot))
+
+  const { launchBrowser } = await import('../e2e/browser.js')
+  const paints: number[] = []
+  for (let run = 0; run < 5; run++) {
+    const browser = await launchBrowser()
+    try {
+      const page = await browser.context.newPage()
+      await page.goto(`${base}/board/floor?token=${token}`, { waitUntil: 'commit' })
+      // A function, not a string: the board's CSP (rightly) refuses eval.
+      await page.waitForFunction(
+        (n: number) => {
+          const d = (
+            globalThis as unknown as {
+              document: { querySelector(q: string): unknown; querySelectorAll(q: string): ArrayLike<unknown> }
+            }
+          ).document
+          return (
+            d.querySelector('[data-testid="board"][data-state="live"]') !== null &&
+            d.querySelectorAll('article[data-testid^="queue-"]').length === n
+          )
+        },
+        queues.length,
+        { timeout: 15_000, polling: 'raf' },
+      )
+      // From the start of navigation, on the page's own clock.
+      paints.push(await page.evaluate(() => performance.now()))
+    } finally {
+      await browser.close()
+    }
+  }
+  paints.sort((a, b) => a - b)
+  return {
+    queues: snapshot.queues.length,
+    agents: 200,
+    snapshotKB: Math.round(snapshotBytes / 102.4) / 10,
+    firstPaintMsMedian: Math.round(paints[2]!),
+    firstPaintMsMax: Math.round(paints[4]!),
+  }
 }
 
 async function latency(base: string) {
@@ -241,6 +337,14 @@ async function main() {
     console.log('ingest, batches of 100            ', batched)
     const lat = await latency(server.base)
     console.log('event → socket client latency     ', lat)
+    // A board of its own, on a fresh key prefix of the same Redis.
+    const paintServer = await startServer(redis.url, 'paint:')
+    try {
+      console.log('board first paint (Chromium)      ', await firstPaint(paintServer.base))
+    } finally {
+      paintServer.child.kill('SIGTERM')
+      await new Promise((r) => paintServer.child.once('exit', r))
+    }
   } finally {
     server.child.kill('SIGTERM')
     await new Promise((r) => server.child.once('exit', r))
