@@ -29,6 +29,7 @@ import admin from './admin/plugin.js'
 import security from './plugins/security.js'
 import audit from './routes/audit.js'
 import boards from './routes/boards.js'
+import screens from './routes/screens.js'
 import definitions from './routes/definitions.js'
 import history from './routes/history.js'
 import keys from './routes/keys.js'
@@ -164,13 +165,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     rateLimit: config.ingestRateLimit,
   })
   await app.register(aggregate)
-  await app.register(push)
+  await app.register(push, { trustProxy: config.trustProxy })
   await app.register(session, { loginRateLimit: config.loginRateLimit })
   await app.register(figures)
   await app.register(definitions)
   await app.register(history)
   await app.register(queues)
   await app.register(boards)
+  await app.register(screens)
   await app.register(users)
   await app.register(keys)
   await app.register(audit)

@@ -123,3 +123,27 @@ export const AuditEntrySchema = Type.Object({
   details: Type.Record(Type.String(), Type.Unknown()),
 })
 export type AuditEntry = Type.Static<typeof AuditEntrySchema>
+
+/** A connected screen: a TV on its display token, or a logged-in browser watching a view. */
+export const ScreenSchema = Type.Object({
+  id: Type.String({ description: 'the connection' }),
+  kind: Type.Enum(['tv', 'browser']),
+  board: Type.Union([Type.String(), Type.Null()], { description: 'the board it shows; null for a team or every queue' }),
+  view: Type.String({ description: '`board:<id>`, `team:<id>` or `all`' }),
+  user: Type.Union([Type.String(), Type.Null()], { description: 'the logged-in user; null for a TV' }),
+  address: Type.String({ description: "the client's address (X-Forwarded-For behind a trusted proxy)" }),
+  userAgent: Type.String(),
+  connectedAt: Type.Number(),
+  lastSeenAt: Type.Number({ description: 'the last packet from it (pings included), epoch ms' }),
+  version: Type.Union([Type.String(), Type.Null()], { description: 'the board app version it runs' }),
+})
+export type Screen = Type.Static<typeof ScreenSchema>
+
+export const ScreenReloadSchema = Type.Object(
+  {
+    screen: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'one connection' })),
+    board: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'every screen of a board' })),
+  },
+  { additionalProperties: false, description: 'nothing: every screen' },
+)
+export type ScreenReload = Type.Static<typeof ScreenReloadSchema>

@@ -47,6 +47,8 @@ export interface ServerToClientEvents {
   snapshot: (snapshot: FiguresSnapshot) => void
   update: (update: FiguresUpdate) => void
   health: (health: Health) => void
+  /** an admin asked this screen to reload (a new version, a stuck TV) */
+  reload: () => void
   /** changed agents, to connections that asked with `agents:subscribe` */
   agents: (update: AgentsUpdate) => void
   /** the connection's credential stopped being valid (token revoked, logged out); it is closed next */
@@ -69,6 +71,8 @@ export interface ClientToServerEvents {
 export interface SocketAuth {
   token?: string
   board?: string
+  /** the board app's version, shown to admins in the list of screens */
+  version?: string
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no inter-server events yet
@@ -78,6 +82,9 @@ export interface InterServerEvents {}
 export interface SocketData {
   principal: Principal
   view: ViewRequest
+  /** when the connection was made, and the last packet from the client (pings included), epoch ms */
+  connectedAt: number
+  lastSeenAt: number
 }
 
 /** How often the server sends `health` even when nothing changes, and when a board calls itself stale. */

@@ -13,7 +13,12 @@ import { parseRoute } from './lib/route.js'
 const route = parseRoute(location.pathname, location.search, location.origin)
 const i18n = createI18n(pickLang(location.search, navigator.languages.length > 0 ? navigator.languages : [navigator.language]))
 document.documentElement.lang = i18n.lang
-const TITLES = { login: 'login.title', supervisor: 'supervisor.title', adminDefinitions: 'admin.definitions.title' } as const
+const TITLES = {
+  login: 'login.title',
+  supervisor: 'supervisor.title',
+  adminDefinitions: 'admin.definitions.title',
+  adminScreens: 'admin.screens.title',
+} as const
 document.title = i18n.t(route.view in TITLES ? TITLES[route.view as keyof typeof TITLES] : 'board.title')
 
 let live: LiveBoard | null = null
@@ -21,7 +26,7 @@ if (route.view === 'board' || route.view === 'supervisor') {
   // A TV sends the display token from its URL and the board id; a logged-in browser sends its
   // session cookie by itself (same origin) and names the board when the path does. The supervisor
   // view watches every queue the user may see.
-  const auth: SocketAuth = {}
+  const auth: SocketAuth = { version: __APP_VERSION__ }
   if (route.view === 'board' && route.token !== null) auth.token = route.token
   if (route.view === 'board' && route.boardId !== null) auth.board = route.boardId
   // Same origin, default path. WebSocket first (a TV on a flaky network should not wait for the

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Server, type Socket } from 'socket.io'
+import type { Screen, ScreenReload } from '../../shared/admin.js'
 import { type Denial, type DenialCode, type Principal, SESSION_COOKIE, type Unavailable } from '../../shared/auth.js'
 import type { FiguresSnapshot } from '../../shared/figures/schema.js'
 import {
@@ -30,6 +31,10 @@ export interface Push {
   deny(room: string, denial: Denial): void
   /** re-decides every connection's view after a configuration change, sending fresh snapshots */
   refreshViews(resend?: boolean): Promise<void>
+  /** every screen connected to this process */
+  screens(): Screen[]
+  /** asks one screen, a board's screens, or every screen to reload; answers how many were asked */
+  reload(target: ScreenReload): number
 }
 
 declare module 'fastify' {
@@ -85,8 +90,13 @@ async function authenticate(app: FastifyInstance, socket: WallboardSocket): Prom
   return { kind: 'user', user, sessionId }
 }
 
-export default fp(
-  async (app) => {
+export interface PushOptions {
+  /** behind a reverse proxy (WALLBOARD_TRUST_PROXY): client addresses come from X-Forwarded-For */
+  trustProxy?: boolean | string
+}
+
+export default fp<PushOptions>(
+  async (app, opts) => {
     const io: WallboardServer = new Server(app.server, {
       serveClient: false,
       // A board that misses a ping for this long is dropped and reconnects with a fresh snapshot.
@@ -170,6 +180,10 @@ export default fp(
     })
 
     io.on('connection', (socket) => {
+      socket.data.connectedAt = socket.data.lastSeenAt = Date.now()
+      socket.conn.on('packet', () => {
+        socket.data.lastSeenAt = Date.now()
+      })
       void socket.join(credentialRooms(socket.data.principal))
       const decision = watch(socket, socket.data.view)
       if (!decision.ok) return deny(socket, denial('forbidden', decision.reason))
@@ -335,7 +349,46 @@ export default fp(
     }, RECHECK_MS)
     checker.unref()
 
-    app.decorate('push', { io, deny, refreshViews })
+    /** The client's address: the first X-Forwarded-For hop only behind a trusted proxy. */
+    const addressOf = (socket: WallboardSocket): string => {
+      const forwarded = socket.handshake.headers['x-forwarded-for']
+      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim()
+      return opts.trustProxy && first ? first : socket.handshake.address
+    }
+    const screens = (): Screen[] =>
+      [...io.sockets.sockets.values()]
+        .filter((socket) => socket.data.principal && socket.data.principal.kind !== 'key')
+        .map((socket) => {
+          const { principal, view } = socket.data
+          const auth = (socket.handshake.auth ?? {}) as SocketAuth
+          return {
+            id: socket.id,
+            kind: principal.kind === 'display' ? 'tv' : 'browser',
+            board: 'board' in view ? view.board : null,
+            view: 'board' in view ? `board:${view.board}` : 'team' in view ? `team:${view.team}` : 'all',
+            user: principal.kind === 'user' ? principal.user.username : null,
+            address: addressOf(socket),
+            userAgent: String(socket.handshake.headers['user-agent'] ?? '').slice(0, 300),
+            connectedAt: socket.data.connectedAt,
+            lastSeenAt: socket.data.lastSeenAt,
+            version: typeof auth.version === 'string' ? auth.version.slice(0, 64) : null,
+          } satisfies Screen
+        })
+        .sort((a, b) => a.connectedAt - b.connectedAt)
+    const reload = (target: ScreenReload): number => {
+      let n = 0
+      for (const socket of io.sockets.sockets.values()) {
+        const view = socket.data.view
+        if (!socket.data.principal || socket.data.principal.kind === 'key') continue
+        if (target.screen !== undefined && socket.id !== target.screen) continue
+        if (target.board !== undefined && !(view && 'board' in view && view.board === target.board)) continue
+        socket.emit('reload')
+        n++
+      }
+      return n
+    }
+
+    app.decorate('push', { io, deny, refreshViews, screens, reload })
 
     const heartbeat = setInterval(() => {
       void health().then((h) => io.emit('health', h))

@@ -130,6 +130,8 @@ const routes: Row[] = [
   ['PATCH', async () => `/api/v1/users/${await ids.user()}`, { name: 'Renamed' }, [I, I, F, F, F, 200, I, F, F]],
   ['DELETE', async () => `/api/v1/users/${await ids.user()}`, undefined, [I, I, F, F, F, 204, I, F, F]],
   ['GET', '/api/v1/boards', undefined, [I, I, 200, 200, 200, 200, I, F, F]],
+  ['GET', '/api/v1/screens', undefined, [I, I, F, F, F, 200, I, F, F]],
+  ['POST', '/api/v1/screens/reload', {}, [I, I, F, F, F, 200, I, F, F]],
   ['POST', '/api/v1/boards', 'board', [I, I, F, F, F, 201, I, F, F]],
   ['PATCH', async () => `/api/v1/boards/${await ids.board()}`, { name: 'Renamed' }, [I, I, F, F, F, 200, I, F, F]],
   ['DELETE', async () => `/api/v1/boards/${await ids.board()}`, undefined, [I, I, F, F, F, 204, I, F, F]],

@@ -115,6 +115,7 @@ export class LiveBoard {
     s.on('health', this.onHealth)
     s.on('denied', this.onDenied)
     s.on('agents', this.onAgents)
+    s.on('reload', this.onReload)
     document.addEventListener('visibilitychange', this.onVisibilityChange)
     this.tick()
     if (!s.connected) s.connect()
@@ -170,6 +171,11 @@ export class LiveBoard {
         // The next reconnection asks again; a live connection that timed out asks once more.
         if (this.socket.connected) setTimeout(() => this.socket.connected && this.subscribeAgents(), RESYNC_RETRY_MS)
       })
+  }
+
+  /** An admin asked every screen (or this one) to reload: a new build, or a stuck TV. */
+  private readonly onReload = (): void => {
+    location.reload()
   }
 
   private readonly onAgents = (update: AgentsUpdate): void => {
@@ -337,6 +343,7 @@ export class LiveBoard {
     s.off('health', this.onHealth)
     s.off('denied', this.onDenied)
     s.off('agents', this.onAgents)
+    s.off('reload', this.onReload)
     document.removeEventListener('visibilitychange', this.onVisibilityChange)
     for (const t of [this.tickTimer, this.resyncRetry, this.reconnectTimer]) if (t !== null) clearTimeout(t)
   }
