@@ -1,6 +1,6 @@
 // The app's few addresses, read once at page load (every move between them is a full page load):
 // `/login`, `/board` (what a logged-in user may see), `/board/<id>` (one board, with a display
-// token on a TV) and `/supervisor` (the team lead's table of every queue they may see), `/admin/definitions`, `/admin/screens`. Also where a login may send the browser next: same-origin paths only.
+// token on a TV) and `/supervisor` (the team lead's table of every queue they may see), `/admin/definitions`, `/admin/screens`, `/admin/boards`. Also where a login may send the browser next: same-origin paths only.
 
 export type Route =
   | { view: 'login'; next: string }
@@ -14,6 +14,7 @@ export type Route =
   | { view: 'supervisor' }
   | { view: 'adminDefinitions' }
   | { view: 'adminScreens' }
+  | { view: 'adminBoards' }
   | { view: 'notFound' }
 
 /** Where a login goes when it was not sent from somewhere else. */
@@ -25,6 +26,7 @@ export function parseRoute(pathname: string, search: string, origin: string): Ro
   if (/^\/supervisor\/?$/.test(pathname)) return { view: 'supervisor' }
   if (/^\/admin\/definitions\/?$/.test(pathname)) return { view: 'adminDefinitions' }
   if (/^\/admin\/screens\/?$/.test(pathname)) return { view: 'adminScreens' }
+  if (/^\/admin\/boards\/?$/.test(pathname)) return { view: 'adminBoards' }
   const board = /^\/board(?:\/([^/]+))?\/?$/.exec(pathname)
   if (pathname === '/' || board) {
     let boardId: string | null = null

@@ -1,6 +1,6 @@
 // How a refused change's message is split into reasons by field, for the form.
 import { describe, expect, it } from 'vitest'
-import { fieldErrors } from '../../web/lib/definitions-api.js'
+import { fieldErrors } from '../../web/lib/api.js'
 
 describe('fieldErrors', () => {
   it('gives each option its reason, and keeps the rest apart', () => {

@@ -1,0 +1,94 @@
+// The issue's fleet flow through the admin pages, in a real headless Chromium: an admin creates a
+// board, issues a TV link and opens it on a "TV"; changes what the board shows and sees the TV
+// follow without a reload; revokes the link and sees the TV lock. A bad name is refused next to
+// its field.
+import type { FastifyInstance } from 'fastify'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { bootstrap } from '../../server/admin/bootstrap.js'
+import { buildApp } from '../../server/app.js'
+import { ADMIN_PASSWORD, TEST_KEY, testConfig } from '../integration/helpers.js'
+import { launchBrowser } from './browser.js'
+
+let app: FastifyInstance
+let base: string
+let adminBrowser: Awaited<ReturnType<typeof launchBrowser>>
+let tvBrowser: Awaited<ReturnType<typeof launchBrowser>>
+let admin: Page
+let tv: Page
+let tvUrl: string
+
+beforeAll(async () => {
+  const config = testConfig()
+  app = await buildApp({ config, redisUrl: inject('redisUrl'), logger: false })
+  await bootstrap(app, { adminPassword: config.adminPassword, bootstrapKey: config.apiKey })
+  base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const now = Date.now()
+  await fetch(`${base}/api/v1/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify([
+      { id: 'x1', type: 'call.queued', ts: now - 5_000, callId: 'x1', queue: 'east' },
+      { id: 'x2', type: 'call.queued', ts: now - 5_000, callId: 'x2', queue: 'west' },
+    ]),
+  })
+  await app.aggregator.drain()
+  adminBrowser = await launchBrowser()
+  tvBrowser = await launchBrowser()
+  admin = await adminBrowser.context.newPage()
+  await admin.goto(`${base}/login?next=/admin/boards`)
+  await admin.getByTestId('login-username').fill('admin')
+  await admin.getByTestId('login-password').fill(ADMIN_PASSWORD)
+  await admin.getByTestId('login-password').press('Enter')
+  await admin.waitForURL((u) => u.pathname === '/admin/boards', { timeout: 10_000 })
+  await admin.getByTestId('board-floor').waitFor({ timeout: 10_000 })
+})
+afterAll(async () => {
+  await adminBrowser?.close()
+  await tvBrowser?.close()
+  await app?.close()
+})
+
+const cards = (page: Page) =>
+  page.locator('article[data-testid^="queue-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(6)))
+
+describe('managing boards from the admin page', () => {
+  it('refuses a board without a name, next to the field', async () => {
+    await admin.getByTestId('create').click()
+    await expect.poll(() => admin.getByTestId('create-error-name').textContent(), { timeout: 5_000 }).toBeTruthy()
+  })
+
+  it('creates a board and issues a TV link that shows it', async () => {
+    await admin.locator('#new-name').fill('Lobby')
+    await admin.locator('#new-id').fill('lobby')
+    await admin.getByTestId('create').click()
+    await admin.getByTestId('board-form').waitFor()
+    await admin.locator('#board-queues').fill('east')
+    await admin.getByTestId('save-board').click()
+    await expect.poll(() => admin.getByTestId('notice').textContent(), { timeout: 5_000 }).toBeTruthy()
+    await admin.getByTestId('token-name').fill('lobby TV')
+    await admin.getByTestId('issue-token').click()
+    tvUrl = await admin.getByTestId('issued-url').inputValue()
+    expect(tvUrl).toMatch(/\/board\/lobby\?token=wbd_/)
+    tv = await tvBrowser.context.newPage()
+    await tv.goto(tvUrl)
+    await tv.locator('[data-testid="board"][data-state="live"]').waitFor({ timeout: 15_000 })
+    expect(await tv.getByTestId('board-title').textContent()).toBe('Lobby')
+    await expect.poll(() => cards(tv)).toEqual(['east'])
+  })
+
+  it('changes what the board shows, and the TV follows without reloading', async () => {
+    await tv.evaluate(() => Object.assign(globalThis, { boardMark: 1 }))
+    await admin.locator('#board-queues').fill('east, west')
+    await admin.getByTestId('save-board').click()
+    await expect.poll(() => cards(tv), { timeout: 10_000 }).toEqual(['east', 'west'])
+    expect(await tv.evaluate(() => (globalThis as { boardMark?: number }).boardMark)).toBe(1)
+  })
+
+  it('revokes the TV link, and the TV locks', async () => {
+    await admin.getByTestId('revoke').click()
+    await tv.locator('[data-testid="board"][data-state="locked"]').waitFor({ timeout: 10_000 })
+    expect(await tv.locator('article[data-testid^="queue-"]').count()).toBe(0)
+    expect(await admin.locator('[data-testid="token-row"]').first().getAttribute('data-revoked')).toBe('true')
+  })
+})
