@@ -8,7 +8,16 @@ export interface WebPluginOptions {
   webDir: string
 }
 
-const VIEW_ROUTES = ['/board', '/board/*', '/login', '/supervisor', '/admin/definitions', '/admin/screens', '/admin/boards']
+const VIEW_ROUTES = [
+  '/board',
+  '/board/*',
+  '/login',
+  '/supervisor',
+  '/admin/definitions',
+  '/admin/screens',
+  '/admin/boards',
+  '/admin/access',
+]
 
 const web: FastifyPluginAsync<WebPluginOptions> = async (app, opts) => {
   const built = existsSync(path.join(opts.webDir, 'index.html'))

@@ -1,6 +1,6 @@
 // The app's few addresses, read once at page load (every move between them is a full page load):
 // `/login`, `/board` (what a logged-in user may see), `/board/<id>` (one board, with a display
-// token on a TV) and `/supervisor` (the team lead's table of every queue they may see), `/admin/definitions`, `/admin/screens`, `/admin/boards`. Also where a login may send the browser next: same-origin paths only.
+// token on a TV) and `/supervisor` (the team lead's table of every queue they may see), `/admin/definitions`, `/admin/screens`, `/admin/boards`, `/admin/access`. Also where a login may send the browser next: same-origin paths only.
 
 export type Route =
   | { view: 'login'; next: string }
@@ -15,6 +15,7 @@ export type Route =
   | { view: 'adminDefinitions' }
   | { view: 'adminScreens' }
   | { view: 'adminBoards' }
+  | { view: 'adminAccess' }
   | { view: 'notFound' }
 
 /** Where a login goes when it was not sent from somewhere else. */
@@ -27,6 +28,7 @@ export function parseRoute(pathname: string, search: string, origin: string): Ro
   if (/^\/admin\/definitions\/?$/.test(pathname)) return { view: 'adminDefinitions' }
   if (/^\/admin\/screens\/?$/.test(pathname)) return { view: 'adminScreens' }
   if (/^\/admin\/boards\/?$/.test(pathname)) return { view: 'adminBoards' }
+  if (/^\/admin\/access\/?$/.test(pathname)) return { view: 'adminAccess' }
   const board = /^\/board(?:\/([^/]+))?\/?$/.exec(pathname)
   if (pathname === '/' || board) {
     let boardId: string | null = null
