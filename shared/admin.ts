@@ -103,6 +103,7 @@ export const QueueSettingsInputSchema = Type.Object(
   {
     name: Type.Optional(Type.Union([Name('display name', 200), Type.Null()], { description: 'null: show the id' })),
     team: Type.Optional(Type.Union([Name('team id'), Type.Null()], { description: 'null: no team' })),
+    site: Type.Optional(Type.Union([Name('site the queue is served from', 200), Type.Null()], { description: 'null: no site' })),
   },
   { ...strict, minProperties: 1 },
 )
@@ -110,6 +111,7 @@ export const QueueSettingsSchema = Type.Object({
   id: Type.String(),
   name: Type.Union([Type.String(), Type.Null()]),
   team: Type.Union([Type.String(), Type.Null()]),
+  site: Type.Union([Type.String(), Type.Null()]),
   seen: Type.Boolean({ description: 'an event has named this queue' }),
 })
 export type QueueSettings = Type.Static<typeof QueueSettingsSchema>

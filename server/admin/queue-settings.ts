@@ -1,5 +1,6 @@
-// Per-queue settings an administrator gives: a display name and the team the queue belongs to
-// (team leads see the queues of their teams). Queues themselves come into being from events.
+// Per-queue settings an administrator gives: a display name, the team the queue belongs to (team
+// leads see the queues of their teams) and the site it is served from. Queues themselves come into
+// being from events.
 import type { Redis } from 'ioredis'
 import type { Keys } from '../store/keys.js'
 import { HashMirror } from './hash-mirror.js'
@@ -7,6 +8,7 @@ import { HashMirror } from './hash-mirror.js'
 export interface QueueSetting {
   name: string | null
   team: string | null
+  site: string | null
 }
 
 export class QueueSettings {
@@ -21,7 +23,8 @@ export class QueueSettings {
   }
 
   get(queue: string): QueueSetting {
-    return this.rows.get(queue) ?? { name: null, team: null }
+    // Rows saved before sites existed have none.
+    return { name: null, team: null, site: null, ...this.rows.get(queue) }
   }
 
   teamOf(queue: string): string | null {

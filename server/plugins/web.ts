@@ -8,16 +8,7 @@ export interface WebPluginOptions {
   webDir: string
 }
 
-const VIEW_ROUTES = [
-  '/board',
-  '/board/*',
-  '/login',
-  '/supervisor',
-  '/admin/definitions',
-  '/admin/screens',
-  '/admin/boards',
-  '/admin/access',
-]
+const VIEW_ROUTES = ['/board', '/board/*', '/login', '/supervisor', '/admin/*']
 
 const web: FastifyPluginAsync<WebPluginOptions> = async (app, opts) => {
   const built = existsSync(path.join(opts.webDir, 'index.html'))

@@ -35,7 +35,7 @@ const queues: FastifyPluginAsync = async (app) => {
     {
       preHandler: app.guard({ roles: ADMIN }),
       schema: {
-        summary: "Set a queue's name or team",
+        summary: "Set a queue's name, team or site",
         tags: ['admin'],
         security: [{ session: [] }],
         params: IdParams,
@@ -45,7 +45,10 @@ const queues: FastifyPluginAsync = async (app) => {
     },
     async (req) => {
       const { id } = req.params as { id: string }
-      const { before, after } = await app.queueSettings.set(id, req.body as { name?: string | null; team?: string | null })
+      const { before, after } = await app.queueSettings.set(
+        id,
+        req.body as { name?: string | null; team?: string | null; site?: string | null },
+      )
       await app.audit.record(actorOf(req), 'queue.update', id, { before, after })
       await app.push.refreshViews()
       return describe(id)
