@@ -37,12 +37,27 @@ export const UserUpdateSchema = Type.Object(
 )
 export type UserUpdate = Type.Static<typeof UserUpdateSchema>
 
+/** How a board looks on its screens: the palette, and the queues shown at once (then it rotates). */
+export const BoardDisplaySchema = Type.Object(
+  {
+    theme: Type.Enum(['dark', 'light'], { description: 'dark for dim rooms (default), light for bright ones' }),
+    pageSize: Type.Union([Type.Integer({ minimum: 1, maximum: 24 }), Type.Null()], {
+      description: 'queues per page; null: every queue on one page',
+    }),
+    rotateSec: Type.Integer({ minimum: 5, maximum: 600, description: 'seconds per page when there are several' }),
+  },
+  strict,
+)
+export type BoardDisplay = Type.Static<typeof BoardDisplaySchema>
+export const DEFAULT_BOARD_DISPLAY: BoardDisplay = { theme: 'dark', pageSize: null, rotateSec: 20 }
+
 export const BoardInputSchema = Type.Object(
   {
     name: Name('shown as the board title', 200),
     allQueues: Type.Optional(Type.Boolean({ description: 'show every queue (default false)' })),
     queues: Type.Optional(Ids('queue')),
     teams: Type.Optional(Ids('team')),
+    display: Type.Optional(BoardDisplaySchema),
   },
   strict,
 )
@@ -60,6 +75,7 @@ export const BoardUpdateSchema = Type.Object(
     allQueues: Type.Optional(Type.Boolean()),
     queues: Type.Optional(Ids('queue')),
     teams: Type.Optional(Ids('team')),
+    display: Type.Optional(BoardDisplaySchema),
   },
   { ...strict, minProperties: 1 },
 )
@@ -71,6 +87,7 @@ export const BoardSchema = Type.Object({
   allQueues: Type.Boolean(),
   queues: Type.Array(Type.String()),
   teams: Type.Array(Type.String()),
+  display: BoardDisplaySchema,
   createdAt: Type.Number(),
   updatedAt: Type.Number(),
 })

@@ -1,7 +1,7 @@
 // Boards: what a TV shows (every queue, or named queues plus the queues of named teams).
 import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import type { Board, BoardCreate, BoardUpdate } from '../../shared/admin.js'
+import { type Board, type BoardCreate, type BoardUpdate, DEFAULT_BOARD_DISPLAY } from '../../shared/admin.js'
 import { ConflictError } from '../auth/users.js'
 import type { Keys } from '../store/keys.js'
 import { HashMirror } from './hash-mirror.js'
@@ -20,11 +20,14 @@ export class Boards {
   }
 
   get(id: string): Board | undefined {
-    return this.rows.get(id)
+    return withDisplay(this.rows.get(id))
   }
 
   list(): Board[] {
-    return this.rows.values().sort((a, b) => a.name.localeCompare(b.name))
+    return this.rows
+      .values()
+      .map((b) => withDisplay(b)!)
+      .sort((a, b) => a.name.localeCompare(b.name))
   }
 
   async create(input: BoardCreate): Promise<Board> {
@@ -35,6 +38,7 @@ export class Boards {
       allQueues: input.allQueues ?? false,
       queues: [...new Set(input.queues ?? [])],
       teams: [...new Set(input.teams ?? [])],
+      display: input.display ?? DEFAULT_BOARD_DISPLAY,
       createdAt: now,
       updatedAt: now,
     }
@@ -44,7 +48,7 @@ export class Boards {
 
   async update(id: string, patch: BoardUpdate): Promise<{ before: Board; after: Board } | null> {
     await this.rows.refresh()
-    const before = this.rows.get(id)
+    const before = withDisplay(this.rows.get(id))
     if (!before) return null
     const after: Board = {
       ...before,
@@ -52,6 +56,7 @@ export class Boards {
       allQueues: patch.allQueues ?? before.allQueues,
       queues: patch.queues ? [...new Set(patch.queues)] : before.queues,
       teams: patch.teams ? [...new Set(patch.teams)] : before.teams,
+      display: patch.display ?? before.display,
       updatedAt: Date.now(),
     }
     await this.rows.set(id, after)
@@ -65,4 +70,9 @@ export class Boards {
     await this.rows.delete(id)
     return board
   }
+}
+
+/** Boards saved before display settings existed get the defaults. */
+function withDisplay(b: Board | undefined): Board | undefined {
+  return b && { ...b, display: { ...DEFAULT_BOARD_DISPLAY, ...b.display } }
 }

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Server, type Socket } from 'socket.io'
-import type { Screen, ScreenReload } from '../../shared/admin.js'
+import { DEFAULT_BOARD_DISPLAY, type Screen, type ScreenReload } from '../../shared/admin.js'
 import { type Denial, type DenialCode, type Principal, SESSION_COOKIE, type Unavailable } from '../../shared/auth.js'
 import type { FiguresSnapshot } from '../../shared/figures/schema.js'
 import {
@@ -128,17 +128,25 @@ export default fp<PushOptions>(
       }
     }
 
-    const snapshotFor = (decision: Extract<ViewDecision, { ok: true }>, view: ViewRequest): FiguresSnapshot =>
-      app.figures.snapshot({
+    const snapshotFor = (decision: Extract<ViewDecision, { ok: true }>, view: ViewRequest): FiguresSnapshot => {
+      const shown: FiguresSnapshot['view'] =
+        'board' in view
+          ? {
+              kind: 'board',
+              id: view.board,
+              name: decision.name,
+              display: app.boards.get(view.board)?.display ?? DEFAULT_BOARD_DISPLAY,
+            }
+          : 'team' in view
+            ? { kind: 'team', id: view.team, name: decision.name }
+            : { kind: 'all', id: null, name: '' }
+      return app.figures.snapshot({
         queues: decision.queues,
-        cacheKey: `${decision.rooms.join('|')}:${[...decision.queues].sort().join('|')}`,
-        view:
-          'board' in view
-            ? { kind: 'board', id: view.board, name: decision.name }
-            : 'team' in view
-              ? { kind: 'team', id: view.team, name: decision.name }
-              : { kind: 'all', id: null, name: '' },
+        // A board's name and looks are part of what is shared, so a change is never served from the cache.
+        cacheKey: `${decision.rooms.join('|')}:${[...decision.queues].sort().join('|')}:${JSON.stringify(shown)}`,
+        view: shown,
       })
+    }
 
     const isViewRoom = (room: string) => room === 'all' || room.startsWith('team:') || room.startsWith('board:')
 

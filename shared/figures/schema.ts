@@ -1,5 +1,6 @@
 // The shape of the figures every consumer sees (API, socket, board), field names as in metrics.md.
 // One declaration: the TypeScript types, the API response schema and the OpenAPI description.
+import { BoardDisplaySchema } from '../admin.js'
 import Type from 'typebox'
 import { DefinitionSchema } from '../definitions.js'
 
@@ -172,8 +173,9 @@ export const FiguresSnapshotSchema = Type.Object({
       kind: Type.Enum(['all', 'team', 'board']),
       id: Type.Union([Type.String(), Type.Null()], { description: 'board or team id; null for all' }),
       name: Type.String({ description: 'what a board shows as its title' }),
+      display: Type.Optional(BoardDisplaySchema),
     },
-    { description: 'what these figures are of' },
+    { description: 'what these figures are of; a board also says how it looks' },
   ),
   queues: Type.Array(QueueFiguresSchema),
 })

@@ -85,6 +85,21 @@ describe('managing boards from the admin page', () => {
     expect(await tv.evaluate(() => (globalThis as { boardMark?: number }).boardMark)).toBe(1)
   })
 
+  it('changes how the board looks, live: a light theme, and one queue per page rotating', async () => {
+    await admin.locator('#board-page-size').fill('99')
+    await admin.getByTestId('save-board').click()
+    await expect.poll(() => admin.getByTestId('error-display').textContent(), { timeout: 5_000 }).toContain('pageSize')
+    await admin.getByTestId('board-theme').selectOption('light')
+    await admin.locator('#board-page-size').fill('1')
+    await admin.locator('#board-rotate').fill('5')
+    await admin.getByTestId('save-board').click()
+    await expect.poll(() => tv.locator('html').getAttribute('data-theme'), { timeout: 10_000 }).toBe('light')
+    await expect.poll(() => tv.getByTestId('page').textContent(), { timeout: 10_000 }).toContain('1/2')
+    expect(await cards(tv)).toEqual(['east'])
+    await expect.poll(() => cards(tv), { timeout: 8_000 }).toEqual(['west'])
+    expect(await tv.evaluate(() => (globalThis as { boardMark?: number }).boardMark)).toBe(1)
+  })
+
   it('revokes the TV link, and the TV locks', async () => {
     await admin.getByTestId('revoke').click()
     await tv.locator('[data-testid="board"][data-state="locked"]').waitFor({ timeout: 10_000 })

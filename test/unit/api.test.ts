@@ -18,6 +18,10 @@ describe('fieldErrors', () => {
     })
   })
 
+  it('gives a nested field to its object, saying which part', () => {
+    expect(fieldErrors('body.display.pageSize: must be <= 24').fields).toEqual({ display: 'pageSize: must be <= 24' })
+  })
+
   it('keeps a message that names no field whole', () => {
     expect(fieldErrors('Forbidden')).toEqual({ fields: {}, other: ['Forbidden'] })
   })

@@ -53,8 +53,9 @@ export function fieldErrors(message: string): { fields: Record<string, string>; 
   const fields: Record<string, string> = {}
   const other: string[] = []
   for (const part of message.split('; ')) {
-    const m = /^body\.([A-Za-z]+)(?:\[\d+\])?: (.*)$/.exec(part.trim())
-    if (m) fields[m[1]!] = m[2]!
+    // `body.display.pageSize: …` is the display field's, and says which part of it.
+    const m = /^body\.([A-Za-z]+)(?:\[\d+\])?((?:\.[A-Za-z]+)*): (.*)$/.exec(part.trim())
+    if (m) fields[m[1]!] = m[2] ? `${m[2].slice(1)}: ${m[3]!}` : m[3]!
     else if (part.trim() !== '') other.push(part.trim())
   }
   return { fields, other }
