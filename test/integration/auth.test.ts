@@ -252,7 +252,12 @@ describe('boards and display tokens', () => {
     expect(dump).not.toContain(secret)
     const s = connect({ token: secret, board: 'floor-3' })
     const first = await outcome(s)
-    expect('snapshot' in first && first.snapshot.view).toEqual({ kind: 'board', id: 'floor-3', name: 'Floor 3 · 三楼' })
+    expect('snapshot' in first && first.snapshot.view).toEqual({
+      kind: 'board',
+      id: 'floor-3',
+      name: 'Floor 3 · 三楼',
+      display: { theme: 'dark', pageSize: null, rotateSec: 20 },
+    })
     expect('snapshot' in first && first.snapshot.queues.map((q) => q.id)).toEqual(['support'])
     // Read-only: the token is no API credential.
     const asKey = await app.inject({ method: 'GET', url: '/api/v1/metrics', headers: { authorization: `Bearer ${secret}` } })
