@@ -3,13 +3,15 @@
 // one every `minIntervalMs`) and on a one-second tick for what time alone changes (the rolling
 // window sliding, the day rolling over).
 import { EventEmitter } from 'node:events'
-import type { Definitions } from '../../shared/figures/aggregate.js'
+import { DEFAULT_RETENTION, type Definitions, dayBucketStart } from '../../shared/figures/aggregate.js'
 import { definitionLabel } from '../../shared/definition-text.js'
 import {
   type FigureOptions,
   agentCountsByQueue,
   computeAgentFigures,
   computeFigures,
+  type DrillDown,
+  callsBehind,
   waitingSeries,
 } from '../../shared/figures/compute.js'
 import type {
@@ -18,6 +20,7 @@ import type {
   LabelledDefinition,
   QueueFigures,
   WaitingSeries,
+  CallsBehindDoc,
 } from '../../shared/figures/schema.js'
 import type { AgentsUpdate, FiguresUpdate } from '../../shared/socket.js'
 import type { Aggregator, AppliedBatch } from './aggregator.js'
@@ -135,6 +138,15 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     const to = now - (now % (stepSec * 1000))
     const from = to - minutes * 60_000
     return { queue, from, to, stepSec, points: waitingSeries(this.aggregator.state, queue, from, to, stepSec * 1000) }
+  }
+
+  /** The calls behind a figure of one queue today (see callsBehind). */
+  calls(queue: string, kind: DrillDown): CallsBehindDoc {
+    const now = this.now()
+    const defs = this.defs()
+    const from = dayBucketStart(defs, queue, now)
+    const completeFrom = Math.max(from, now - DEFAULT_RETENTION.finishedCallMs)
+    return { queue, kind, from, to: now, completeFrom, calls: callsBehind(this.aggregator.state, queue, kind, defs, from, now) }
   }
 
   private flushAgents(): void {

@@ -7,6 +7,7 @@ import {
   FiguresSnapshotSchema,
   LabelledDefinitionSchema,
   WaitingSeriesSchema,
+  CallsBehindSchema,
 } from '../../shared/figures/schema.js'
 import { agentVisible, visibleQueues } from '../auth/policy.js'
 import { ANY_USER, ErrorSchema, authErrors } from './schemas.js'
@@ -72,6 +73,34 @@ const figures: FastifyPluginAsync = async (app) => {
       if (!visibleQueues(req.principal!, app.directory).has(queue))
         return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `querystring.queue: no queue "${queue}"` })
       return app.figures.waiting(queue, minutes, stepSec)
+    },
+  )
+
+  app.get(
+    '/api/v1/calls',
+    {
+      preHandler: reader,
+      schema: {
+        summary: 'The calls behind a figure of one queue',
+        description:
+          'waiting: every call waiting now, longest first, with its position; abandoned: today’s abandoned calls; missed-sl: today’s calls answered or abandoned after the threshold.',
+        tags: ['figures'],
+        security: [{ bearer: [] }, { session: [] }],
+        querystring: Type.Object(
+          {
+            queue: Type.String({ minLength: 1, maxLength: 128 }),
+            kind: Type.Enum(['waiting', 'abandoned', 'missed-sl']),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: CallsBehindSchema, 404: ErrorSchema, ...authErrors },
+      },
+    },
+    async (req, reply) => {
+      const { queue, kind } = req.query as { queue: string; kind: 'waiting' | 'abandoned' | 'missed-sl' }
+      if (!visibleQueues(req.principal!, app.directory).has(queue))
+        return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `querystring.queue: no queue "${queue}"` })
+      return app.figures.calls(queue, kind)
     },
   )
 

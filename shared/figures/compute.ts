@@ -362,3 +362,69 @@ export function waitingSeries(
   }
   return out
 }
+
+/** One call behind a figure, for a supervisor's drill-down. */
+export interface CallBehind {
+  callId: string
+  caller: string | null
+  queuedAt: number | null
+  /** the outcome's instant (answer, abandon, overflow); null while it waits */
+  outcomeAt: number | null
+  outcome: 'answered' | 'abandoned' | 'overflowed' | null
+  /** seconds waited so far (waiting) or until the outcome; null when the queue entry is unknown */
+  waitSec: number | null
+  /** 1 for the call that has waited longest (waiting calls only) */
+  position: number | null
+  agent: string | null
+}
+
+export type DrillDown = 'waiting' | 'abandoned' | 'missed-sl'
+
+/**
+ * The calls behind a figure, from the call records in memory (finished calls are kept 6 h):
+ * `waiting` — every call waiting now, longest first, with its position; `abandoned` — calls
+ * abandoned in [fromMs, nowMs], short abandons included (the figure leaves those out and says so);
+ * `missed-sl` — calls answered after the threshold or abandoned after it (not short), each under
+ * the definition in force at its outcome. Newest first for the finished ones.
+ */
+export function callsBehind(
+  s: AggregateState,
+  queue: string,
+  kind: DrillDown,
+  defs: Definitions,
+  fromMs: number,
+  nowMs: number,
+): CallBehind[] {
+  const out: CallBehind[] = []
+  for (const r of s.calls.rows.values()) {
+    if (r.queue !== queue) continue
+    const outcome = outcomeOf(r)
+    const row = (waitEnd: number | null): CallBehind => ({
+      callId: r.callId,
+      caller: r.caller,
+      queuedAt: r.queuedAt,
+      outcomeAt: outcome?.at ?? null,
+      outcome: outcome?.kind ?? null,
+      waitSec: r.queuedAt === null || waitEnd === null ? null : Math.max(0, Math.floor((waitEnd - r.queuedAt) / 1000)),
+      position: null,
+      agent: r.agent,
+    })
+    if (kind === 'waiting') {
+      if (outcome === null && r.queuedAt !== null) out.push(row(nowMs))
+      continue
+    }
+    if (outcome === null || outcome.at < fromMs || outcome.at > nowMs) continue
+    const def = defs.forQueue(queue, outcome.at)
+    const waitMs = r.queuedAt === null ? null : outcome.at - r.queuedAt
+    if (kind === 'abandoned' && outcome.kind === 'abandoned') out.push(row(outcome.at))
+    if (kind === 'missed-sl' && waitMs !== null && waitMs > def.slThresholdSec * 1000) {
+      const short = outcome.kind === 'abandoned' && waitMs < def.shortAbandonSec * 1000
+      if ((outcome.kind === 'answered' || outcome.kind === 'abandoned') && !short) out.push(row(outcome.at))
+    }
+  }
+  if (kind === 'waiting') {
+    out.sort((a, b) => a.queuedAt! - b.queuedAt! || (a.callId < b.callId ? -1 : 1))
+    out.forEach((c, i) => (c.position = i + 1))
+  } else out.sort((a, b) => b.outcomeAt! - a.outcomeAt! || (a.callId < b.callId ? -1 : 1))
+  return out
+}

@@ -210,3 +210,27 @@ export const WaitingSeriesSchema = Type.Object({
   points: Type.Array(Type.Tuple([Type.Number({ description: 'epoch ms' }), Type.Integer({ description: 'calls waiting' })])),
 })
 export type WaitingSeries = Type.Static<typeof WaitingSeriesSchema>
+
+/** `GET /api/v1/calls`: the calls behind a figure of one queue. */
+export const CallsBehindSchema = Type.Object({
+  queue: Type.String(),
+  kind: Type.Enum(['waiting', 'abandoned', 'missed-sl']),
+  from: Type.Number({ description: "the start of the queue's business day" }),
+  to: Type.Number({ description: 'now' }),
+  completeFrom: Type.Number({
+    description: 'finished calls are listed from here on (kept in memory 6 h); later than from early in a long day',
+  }),
+  calls: Type.Array(
+    Type.Object({
+      callId: Type.String(),
+      caller: Type.Union([Type.String(), Type.Null()]),
+      queuedAt: Type.Union([Type.Number(), Type.Null()]),
+      outcomeAt: Type.Union([Type.Number(), Type.Null()]),
+      outcome: Type.Union([Type.Enum(['answered', 'abandoned', 'overflowed']), Type.Null()]),
+      waitSec: Type.Union([Type.Integer(), Type.Null()]),
+      position: Type.Union([Type.Integer(), Type.Null()]),
+      agent: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+})
+export type CallsBehindDoc = Type.Static<typeof CallsBehindSchema>

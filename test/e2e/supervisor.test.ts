@@ -234,6 +234,30 @@ describe('the supervisor view', () => {
     await page.close()
   })
 
+  it('drills down from a figure to the calls behind it', async () => {
+    const page = await openSupervisor()
+    await page.locator('[data-testid="row-charlie"] [data-testid="drill-waiting"]').click()
+    const panel = page.getByTestId('calls-panel')
+    await expect.poll(() => panel.locator('[data-testid="call-row"]').count(), { timeout: 5_000 }).toBe(1)
+    expect(await panel.getAttribute('data-kind')).toBe('waiting')
+    expect(await panel.locator('[data-testid="call-row"]').getAttribute('data-call')).toBe('c4')
+    await page.locator('[data-testid="row-bravo"] [data-testid="drill-missed-sl"]').click()
+    await expect
+      .poll(() => panel.locator('[data-testid="call-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-call'))), {
+        timeout: 5_000,
+      })
+      .toEqual(['b3', 'b2'])
+    await page.locator('[data-testid="row-bravo"] [data-testid="drill-abandoned"]').click()
+    await expect
+      .poll(() => panel.locator('[data-testid="call-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-call'))), {
+        timeout: 5_000,
+      })
+      .toEqual(['b3'])
+    await page.getByTestId('close-calls').click()
+    expect(await page.getByTestId('calls-panel').count()).toBe(0)
+    await page.close()
+  })
+
   it('speaks Chinese when asked', async () => {
     const page = await openSupervisor('zh-CN')
     expect(await page.getByTestId('supervisor-title').textContent()).toBe('班组长视图')

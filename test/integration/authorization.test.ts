@@ -122,6 +122,7 @@ const routes: Row[] = [
   ['GET', '/api/v1/agents', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
   // Another team's queue is answered as unknown.
   ['GET', '/api/v1/waiting?queue=sales', undefined, [I, I, 404, 200, 200, 200, I, F, 200]],
+  ['GET', '/api/v1/calls?queue=sales&kind=waiting', undefined, [I, I, 404, 200, 200, 200, I, F, 200]],
   ['GET', '/api/v1/definitions', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
   ['GET', '/api/v1/queues', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
   ['PATCH', '/api/v1/queues/billing', { name: 'Billing' }, [I, I, F, F, F, 200, I, F, F]],
