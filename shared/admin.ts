@@ -166,3 +166,9 @@ export const ScreenReloadSchema = Type.Object(
   { additionalProperties: false, description: 'nothing: every screen' },
 )
 export type ScreenReload = Type.Static<typeof ScreenReloadSchema>
+
+/** An agent's display name, given by an admin; null goes back to the name its events carry. */
+export const AgentNameSchema = Type.Object(
+  { name: Type.Union([Name('display name', 200), Type.Null()], { description: 'null: the name from the events' }) },
+  strict,
+)

@@ -1,6 +1,7 @@
 // The configuration stores (boards, queue settings, the audit log) and the Directory the policy
 // reads. Boards and settings are mirrored in memory and re-read every few seconds, so several
 // server processes agree within seconds.
+import { AgentNames } from './agent-names.js'
 import fp from 'fastify-plugin'
 import type { Directory } from '../auth/policy.js'
 import { AuditLog } from './audit.js'
@@ -13,6 +14,7 @@ declare module 'fastify' {
     audit: AuditLog
     boards: Boards
     queueSettings: QueueSettings
+    agentNames: AgentNames
     definitionStore: DefinitionStore
     directory: Directory
   }
@@ -32,10 +34,12 @@ export default fp<AdminPluginOptions>(
     app.decorate('definitionStore', definitionStore)
     const boards = new Boards(app.redis, app.keys)
     const queueSettings = new QueueSettings(app.redis, app.keys)
-    await Promise.all([boards.refresh(), queueSettings.refresh()])
+    const agentNames = new AgentNames(app.redis, app.keys)
+    await Promise.all([boards.refresh(), queueSettings.refresh(), agentNames.refresh()])
     app.decorate('audit', new AuditLog(app.redis, app.keys))
     app.decorate('boards', boards)
     app.decorate('queueSettings', queueSettings)
+    app.decorate('agentNames', agentNames)
     app.decorate('directory', {
       teamOf: (q: string) => queueSettings.teamOf(q),
       board: (id: string) => boards.get(id),
@@ -44,7 +48,7 @@ export default fp<AdminPluginOptions>(
         new Set([...(app.hasDecorator('aggregator') ? app.aggregator.state.queues.rows.keys() : []), ...queueSettings.ids()]),
     })
     const timer = setInterval(() => {
-      Promise.all([boards.refresh(), queueSettings.refresh()]).catch((err: unknown) =>
+      Promise.all([boards.refresh(), queueSettings.refresh(), agentNames.refresh()]).catch((err: unknown) =>
         app.log.warn({ err }, 'could not refresh the configuration; keeping the last one'),
       )
     }, REFRESH_MS)

@@ -74,6 +74,8 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
       minIntervalMs?: number
       tickMs?: number
       nameOf?: (queue: string) => string
+      /** the display name an admin gave an agent, if any */
+      agentNameOf?: (agent: string) => string | null
     } = {},
   ) {
     super()
@@ -128,7 +130,10 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
       asOf: this.aggregator.asOf,
       serverNow: now,
       definition: { ...centre, label: definitionLabel(centre) },
-      agents: computeAgentFigures(this.aggregator.state, defs, now),
+      agents: computeAgentFigures(this.aggregator.state, defs, now).map((a) => {
+        const given = this.opts.agentNameOf?.(a.id) ?? null
+        return given === null ? a : { ...a, name: given }
+      }),
     }
   }
 

@@ -23,7 +23,10 @@ export default fp(
     })
     await aggregator.load()
     // Figures are computed under the definitions the state was computed under.
-    const figures = new FiguresService(aggregator, () => aggregator.book, { nameOf: (q) => app.queueSettings.nameOf(q) })
+    const figures = new FiguresService(aggregator, () => aggregator.book, {
+      nameOf: (q) => app.queueSettings.nameOf(q),
+      agentNameOf: (a) => app.agentNames.get(a),
+    })
     app.decorate('aggregator', aggregator)
     app.decorate('figures', figures)
     app.registerGauge('wallboard_aggregator_applied_events', 'Log entries applied by the aggregator', () => aggregator.applied)

@@ -10,7 +10,9 @@ import {
   CallsBehindSchema,
 } from '../../shared/figures/schema.js'
 import { agentVisible, visibleQueues } from '../auth/policy.js'
-import { ANY_USER, ErrorSchema, authErrors } from './schemas.js'
+import { AgentNameSchema } from '../../shared/admin.js'
+import { actorOf } from './actor.js'
+import { ADMIN, ANY_USER, ErrorSchema, IdParams, authErrors } from './schemas.js'
 
 const figures: FastifyPluginAsync = async (app) => {
   const reader = app.guard({ key: 'read', roles: ANY_USER })
@@ -101,6 +103,32 @@ const figures: FastifyPluginAsync = async (app) => {
       if (!visibleQueues(req.principal!, app.directory).has(queue))
         return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `querystring.queue: no queue "${queue}"` })
       return app.figures.calls(queue, kind)
+    },
+  )
+
+  app.put(
+    '/api/v1/agents/:id/name',
+    {
+      preHandler: app.guard({ roles: ADMIN }),
+      schema: {
+        summary: 'Give an agent a display name (null: the name from the events)',
+        tags: ['admin'],
+        security: [{ session: [] }],
+        params: IdParams,
+        body: AgentNameSchema,
+        response: {
+          200: Type.Object({ id: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
+          400: ErrorSchema,
+          ...authErrors,
+        },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string }
+      const { name } = req.body as { name: string | null }
+      const before = await app.agentNames.set(id, name)
+      await app.audit.record(actorOf(req), 'agent.rename', id, { before, after: name })
+      return { id, name }
     },
   )
 

@@ -33,6 +33,8 @@ export interface Keys {
   boards: string
   /** hash: queue id → queue settings JSON (name, team) */
   queueSettings: string
+  /** hash: agent id → display name an admin gave it */
+  agentNames: string
   /** hash: definition-set version → the set's JSON (every version is kept: figures name theirs) */
   definitions: string
   /** stream: the audit log of configuration changes */
@@ -64,6 +66,7 @@ export function redisKeys(prefix: string): Keys {
     loginFailures: (username) => `${base}login-failures:${username}`,
     boards: `${base}boards`,
     queueSettings: `${base}queue-settings`,
+    agentNames: `${base}agent-names`,
     definitions: `${base}definitions`,
     audit: `${base}audit`,
     secrets: `${base}secrets`,

@@ -21,7 +21,18 @@ beforeAll(async () => {
   await fetch(`${base}/api/v1/events`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TEST_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ id: 'n1', type: 'call.queued', ts: Date.now() - 5_000, callId: 'n1', queue: 'q-north' }),
+    body: JSON.stringify([
+      { id: 'n1', type: 'call.queued', ts: Date.now() - 5_000, callId: 'n1', queue: 'q-north' },
+      {
+        id: 'n2',
+        type: 'agent.state',
+        ts: Date.now() - 5_000,
+        agent: 'sip-2001',
+        name: 'SIP/2001',
+        state: 'available',
+        queues: ['q-north'],
+      },
+    ]),
   })
   await app.aggregator.drain()
   browser = await launchBrowser()
@@ -45,6 +56,23 @@ describe('queue settings', () => {
     await row().getByTestId('input-name').fill('x'.repeat(201))
     await row().getByTestId('save').click()
     await expect.poll(() => row().getByTestId('error-name').textContent(), { timeout: 5_000 }).toMatch(/200/)
+  })
+
+  it('gives an agent a display name over the one its events carry, and takes it back', async () => {
+    const agent = page.getByTestId('agent-sip-2001')
+    await agent.waitFor({ timeout: 10_000 })
+    const nameOf = async () => {
+      const res = await fetch(`${base}/api/v1/agents`, { headers: { authorization: `Bearer ${TEST_KEY}` } })
+      return ((await res.json()) as { agents: Array<{ id: string; name: string }> }).agents.find((a) => a.id === 'sip-2001')?.name
+    }
+    expect(await nameOf()).toBe('SIP/2001')
+    await agent.getByTestId('agent-name').fill('Zhang Wei 张伟')
+    await agent.getByTestId('save-agent').click()
+    await agent.getByTestId('agent-saved').waitFor({ timeout: 5_000 })
+    expect(await nameOf()).toBe('Zhang Wei 张伟')
+    await agent.getByTestId('agent-name').fill('')
+    await agent.getByTestId('save-agent').click()
+    await expect.poll(nameOf, { timeout: 5_000 }).toBe('SIP/2001')
   })
 
   it('saves a name, a team and a site, and the board shows the name live', async () => {

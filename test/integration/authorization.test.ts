@@ -120,6 +120,7 @@ const routes: Row[] = [
   ['POST', '/api/v1/events', 'event', [I, I, F, F, F, F, I, 200, F]],
   ['GET', '/api/v1/metrics', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
   ['GET', '/api/v1/agents', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
+  ['PUT', '/api/v1/agents/li/name', { name: 'Li Lei' }, [I, I, F, F, F, 200, I, F, F]],
   // Another team's queue is answered as unknown.
   ['GET', '/api/v1/waiting?queue=sales', undefined, [I, I, 404, 200, 200, 200, I, F, 200]],
   ['GET', '/api/v1/calls?queue=sales&kind=waiting', undefined, [I, I, 404, 200, 200, 200, I, F, 200]],
