@@ -2,7 +2,7 @@
 // options, drop a queue's own options. A refused change comes back with its errors by field
 // (`body.slTargetPct: must be <= 100` → slTargetPct), so a form shows each next to its input.
 import type { DefinitionOptions, DefinitionsDoc } from '../../shared/definitions.js'
-import { change } from './api.js'
+import { change, getJson } from './api.js'
 
 const URL_BASE = '/api/v1/definitions'
 
@@ -14,8 +14,8 @@ export type SaveResult =
   | { ok: false; fields: Partial<Record<keyof DefinitionOptions | string, string>>; other: string[] }
 
 export async function fetchDefinitions(): Promise<DefinitionsDoc | null> {
-  const res = await fetch(URL_BASE, { headers: { accept: 'application/json' } })
-  return res.ok ? ((await res.json()) as DefinitionsDoc) : null
+  const r = await getJson<DefinitionsDoc>(URL_BASE)
+  return r.ok ? r.data : null
 }
 
 const targetUrl = (t: Target) =>

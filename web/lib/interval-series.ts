@@ -2,6 +2,7 @@
 // weekday last week (the same local times, seven days earlier), from GET /api/v1/history. Pure
 // apart from the fetch, so the alignment is tested without a browser.
 import type { HistoryDoc, HistoryRow, WaitingSeries } from '../../shared/figures/schema.js'
+import { getJson } from './api.js'
 
 export const WEEK_MS = 7 * 86_400_000
 
@@ -32,12 +33,15 @@ export function alignWeeks(today: readonly HistoryRow[], lastWeek: readonly Hist
   })
 }
 
+/** The answer, or an error a chart shows as "could not be loaded". */
+async function load<T>(url: string): Promise<T> {
+  const r = await getJson<T>(url)
+  if (!r.ok) throw new Error(`${url}: ${r.status}`)
+  return r.data
+}
+
 async function history(queue: string, from: number, to: number): Promise<HistoryRow[]> {
-  const res = await fetch(`/api/v1/history?queue=${encodeURIComponent(queue)}&from=${from}&to=${to}`, {
-    headers: { accept: 'application/json' },
-  })
-  if (!res.ok) throw new Error(`history: ${res.status}`)
-  return ((await res.json()) as HistoryDoc).rows
+  return (await load<HistoryDoc>(`/api/v1/history?queue=${encodeURIComponent(queue)}&from=${from}&to=${to}`)).rows
 }
 
 /** One queue’s today so far, and the same weekday last week. */
@@ -52,9 +56,5 @@ export async function fetchWeeks(queue: string, dayStart: number, now: number): 
 
 /** Calls waiting in one queue over the last hour, one point per 15 s. */
 export async function fetchWaiting(queue: string): Promise<WaitingSeries> {
-  const res = await fetch(`/api/v1/waiting?queue=${encodeURIComponent(queue)}&minutes=60&stepSec=15`, {
-    headers: { accept: 'application/json' },
-  })
-  if (!res.ok) throw new Error(`waiting: ${res.status}`)
-  return (await res.json()) as WaitingSeries
+  return load<WaitingSeries>(`/api/v1/waiting?queue=${encodeURIComponent(queue)}&minutes=60&stepSec=15`)
 }
