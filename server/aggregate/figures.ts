@@ -122,7 +122,13 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     return snap
   }
 
-  agents(): { asOf: number | null; serverNow: number; definition: LabelledDefinition; agents: AgentFigures[] } {
+  /** Every agent's figures, or only those of the agents named. */
+  agents(only?: Iterable<string>): {
+    asOf: number | null
+    serverNow: number
+    definition: LabelledDefinition
+    agents: AgentFigures[]
+  } {
     const now = this.now()
     const defs = this.defs()
     const centre = defs.forCentre(now)
@@ -130,7 +136,7 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
       asOf: this.aggregator.asOf,
       serverNow: now,
       definition: { ...centre, label: definitionLabel(centre) },
-      agents: computeAgentFigures(this.aggregator.state, defs, now).map((a) => {
+      agents: computeAgentFigures(this.aggregator.state, defs, now, only).map((a) => {
         const given = this.opts.agentNameOf?.(a.id) ?? null
         return given === null ? a : { ...a, name: given }
       }),
@@ -158,9 +164,9 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     this.agentTimer = null
     const ids = this.pendingAgents
     this.pendingAgents = new Set()
-    const all = this.agents()
-    const agents = all.agents.filter((a) => ids.has(a.id))
-    if (agents.length > 0) this.emit('agents', { serverNow: all.serverNow, asOf: all.asOf, full: false, agents })
+    // Only the agents events touched are computed, not the whole floor.
+    const { serverNow, asOf, agents } = this.agents(ids)
+    if (agents.length > 0) this.emit('agents', { serverNow, asOf, full: false, agents })
   }
 
   private schedule(queues: Set<string>): void {

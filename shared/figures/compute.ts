@@ -282,10 +282,17 @@ function openTime(
   return { kind: own[1], reason: own[2], ms: Math.max(0, nowMs - Math.max(since, dayStart)) }
 }
 
-export function computeAgentFigures(s: AggregateState, defs: Definitions, nowMs: number): AgentFigures[] {
+/** Every agent's figures, or only those of the agents named (`only`). */
+export function computeAgentFigures(
+  s: AggregateState,
+  defs: Definitions,
+  nowMs: number,
+  only?: Iterable<string>,
+): AgentFigures[] {
   const dayStart = dayBucketStart(defs, null, nowMs)
   const out: AgentFigures[] = []
-  for (const a of s.agents.rows.values()) {
+  const records = only === undefined ? s.agents.rows.values() : [...only].flatMap((id) => s.agents.get(id) ?? [])
+  for (const a of records) {
     const live = agentLive(s, a)
     const day = s.buckets.get(bucketKey.agentDay(a.id, dayStart)) ?? emptyCounters()
     const today = {

@@ -286,7 +286,7 @@ export class LiveBoard {
       this.figuresAsOf = update.asOf
       if (this.asOf === null || update.asOf > this.asOf) this.asOf = update.asOf
     }
-    this.queues = mergeQueues(this.queues, update.queues)
+    this.queues = mergeById(this.queues, update.queues)
   }
 
   private readonly onHealth = (health: Health): void => {
@@ -347,11 +347,6 @@ export class LiveBoard {
     document.removeEventListener('visibilitychange', this.onVisibilityChange)
     for (const t of [this.tickTimer, this.resyncRetry, this.reconnectTimer]) if (t !== null) clearTimeout(t)
   }
-}
-
-/** The queues of an update replace theirs; queues new to this board join at the end. */
-export function mergeQueues(current: QueueFigures[], changed: QueueFigures[]): QueueFigures[] {
-  return mergeById(current, changed)
 }
 
 /** Rows of an update replace theirs (by id); new ones join at the end. */
