@@ -34,6 +34,8 @@ import definitions from './routes/definitions.js'
 import history from './routes/history.js'
 import keys from './routes/keys.js'
 import queues from './routes/queues.js'
+import teams from './routes/teams.js'
+import sources from './routes/sources.js'
 import session from './routes/session.js'
 import users from './routes/users.js'
 import { formatValidationErrors, validatorCompiler } from './routes/validation.js'
@@ -158,7 +160,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     sessionSecret: config.sessionSecret,
     sessionIdleMinutes: config.sessionIdleMinutes,
   })
-  await app.register(admin, { timezone: config.timezone })
+  await app.register(admin, { timezone: config.timezone, sourceQuietSec: config.sourceQuietSec })
   await app.register(ingest, {
     maxBatchEvents: config.maxBatchEvents,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -171,8 +173,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(definitions)
   await app.register(history)
   await app.register(queues)
+  await app.register(teams)
   await app.register(boards)
   await app.register(screens)
+  await app.register(sources)
   await app.register(users)
   await app.register(keys)
   await app.register(audit)

@@ -31,6 +31,8 @@ export interface Config {
   ingestRateLimit: number
   /** closed intervals are kept this many days (at least 35) */
   historyDays: number
+  /** seconds without an event before a source counts as quiet (boards it feeds go stale), unless set per source */
+  sourceQuietSec: number
   /** behind a reverse proxy: trust X-Forwarded-* from it (true, or its addresses, comma-separated) */
   trustProxy: boolean | string
 }
@@ -104,6 +106,7 @@ export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } 
     loginRateLimit: int(env, 'WALLBOARD_LOGIN_RATE_LIMIT', 10, 1, 10_000),
     ingestRateLimit: int(env, 'WALLBOARD_INGEST_RATE_LIMIT', 600_000, 1, 100_000_000),
     historyDays: int(env, 'WALLBOARD_HISTORY_DAYS', 400, 35, 3660),
+    sourceQuietSec: int(env, 'WALLBOARD_SOURCE_QUIET_SEC', 300, 1, 7 * 86_400),
     trustProxy: proxy(env['WALLBOARD_TRUST_PROXY']),
   }
 }

@@ -1,8 +1,9 @@
 // The configuration an administrator manages: users, boards, display tokens, API keys, queue
-// settings, and the audit log of every change. One declaration per shape gives the TypeScript type,
+// settings, teams, and the audit log of every change. One declaration per shape gives the TypeScript type,
 // the route's validation (unknown fields rejected) and the OpenAPI description.
 import Type from 'typebox'
-import { API_KEY_SCOPES, Name, Password, ROLES, TeamIds, Username } from './auth.js'
+import { API_KEY_SCOPES, Name, Password, ROLES, TeamId, TeamIds, Username } from './auth.js'
+import { ThresholdOverridesSchema } from './thresholds.js'
 
 const Ids = (what: string) => Type.Array(Name(`${what} id`), { maxItems: 1000, uniqueItems: true })
 const Slug = Type.String({
@@ -37,19 +38,84 @@ export const UserUpdateSchema = Type.Object(
 )
 export type UserUpdate = Type.Static<typeof UserUpdateSchema>
 
-/** How a board looks on its screens: the palette, and the queues shown at once (then it rotates). */
-export const BoardDisplaySchema = Type.Object(
-  {
-    theme: Type.Enum(['dark', 'light'], { description: 'dark for dim rooms (default), light for bright ones' }),
-    pageSize: Type.Union([Type.Integer({ minimum: 1, maximum: 24 }), Type.Null()], {
-      description: 'queues per page; null: every queue on one page',
-    }),
-    rotateSec: Type.Integer({ minimum: 5, maximum: 600, description: 'seconds per page when there are several' }),
-  },
-  strict,
-)
+/**
+ * The tiles a board's queue card can show, and where each sits: the hero (service level today,
+ * the largest figure), the large figures of now beside it, a grid of small figures, the strip of
+ * agents by state below, and the staffing estimate in the card's header. A board lists the tiles
+ * it shows; their order is the order within each place.
+ */
+export const BOARD_TILES = {
+  serviceLevel: 'hero',
+  waiting: 'large',
+  longestWait: 'large',
+  asa: 'small',
+  answerRate: 'small',
+  abandonRate: 'small',
+  offered: 'small',
+  answered: 'small',
+  abandoned: 'small',
+  serviceLevelRolling: 'small',
+  avgAbandonWait: 'small',
+  aht: 'small',
+  occupancy: 'small',
+  csat: 'small',
+  nps: 'small',
+  agents: 'strip',
+  staffing: 'header',
+} as const
+export type BoardTile = keyof typeof BOARD_TILES
+export type TilePlace = (typeof BOARD_TILES)[BoardTile]
+export const BOARD_TILE_IDS = Object.keys(BOARD_TILES) as BoardTile[]
+export const DEFAULT_BOARD_TILES: readonly BoardTile[] = [
+  'serviceLevel',
+  'waiting',
+  'longestWait',
+  'asa',
+  'answerRate',
+  'abandonRate',
+  'offered',
+  'answered',
+  'abandoned',
+  'agents',
+  'staffing',
+]
+
+export const BOARD_LANGUAGES = ['auto', 'en', 'zh-CN'] as const
+
+const BoardDisplayFields = {
+  theme: Type.Enum(['dark', 'light'], { description: 'dark for dim rooms (default), light for bright ones' }),
+  pageSize: Type.Union([Type.Integer({ minimum: 1, maximum: 24 }), Type.Null()], {
+    description: 'queues per page; null: every queue on one page',
+  }),
+  rotateSec: Type.Integer({ minimum: 5, maximum: 600, description: 'seconds per page when there are several' }),
+  language: Type.Enum([...BOARD_LANGUAGES], {
+    description: "auto: the screen's own language; a `?lang=` in the TV's address wins over both",
+  }),
+  tiles: Type.Array(Type.Enum(BOARD_TILE_IDS), {
+    minItems: 1,
+    uniqueItems: true,
+    description: 'the tiles of each queue card, in order within their place (hero, large, small, strip, header)',
+  }),
+  thresholds: ThresholdOverridesSchema,
+}
+
+/** How a board looks on its screens: palette, language, tiles and their thresholds, paging. */
+export const BoardDisplaySchema = Type.Object(BoardDisplayFields, strict)
 export type BoardDisplay = Type.Static<typeof BoardDisplaySchema>
-export const DEFAULT_BOARD_DISPLAY: BoardDisplay = { theme: 'dark', pageSize: null, rotateSec: 20 }
+export const DEFAULT_BOARD_DISPLAY: BoardDisplay = {
+  theme: 'dark',
+  pageSize: null,
+  rotateSec: 20,
+  language: 'auto',
+  tiles: [...DEFAULT_BOARD_TILES],
+  thresholds: {},
+}
+/** A change of display settings names only what changes; the rest stays. */
+export const BoardDisplayInputSchema = Type.Partial(BoardDisplaySchema, {
+  ...strict,
+  description: 'display settings to change; the others keep their value',
+})
+export type BoardDisplayInput = Type.Static<typeof BoardDisplayInputSchema>
 
 export const BoardInputSchema = Type.Object(
   {
@@ -57,7 +123,7 @@ export const BoardInputSchema = Type.Object(
     allQueues: Type.Optional(Type.Boolean({ description: 'show every queue (default false)' })),
     queues: Type.Optional(Ids('queue')),
     teams: Type.Optional(Ids('team')),
-    display: Type.Optional(BoardDisplaySchema),
+    display: Type.Optional(BoardDisplayInputSchema),
   },
   strict,
 )
@@ -75,7 +141,7 @@ export const BoardUpdateSchema = Type.Object(
     allQueues: Type.Optional(Type.Boolean()),
     queues: Type.Optional(Ids('queue')),
     teams: Type.Optional(Ids('team')),
-    display: Type.Optional(BoardDisplaySchema),
+    display: Type.Optional(BoardDisplayInputSchema),
   },
   { ...strict, minProperties: 1 },
 )
@@ -119,7 +185,7 @@ export const DisplayTokenCreateSchema = Type.Object({ name: Type.Optional(Name('
 export const QueueSettingsInputSchema = Type.Object(
   {
     name: Type.Optional(Type.Union([Name('display name', 200), Type.Null()], { description: 'null: show the id' })),
-    team: Type.Optional(Type.Union([Name('team id'), Type.Null()], { description: 'null: no team' })),
+    team: Type.Optional(Type.Union([TeamId, Type.Null()], { description: 'null: no team' })),
     site: Type.Optional(Type.Union([Name('site the queue is served from', 200), Type.Null()], { description: 'null: no site' })),
   },
   { ...strict, minProperties: 1 },
@@ -132,6 +198,40 @@ export const QueueSettingsSchema = Type.Object({
   seen: Type.Boolean({ description: 'an event has named this queue' }),
 })
 export type QueueSettings = Type.Static<typeof QueueSettingsSchema>
+
+/** A team's own record (PUT replaces it whole): the name views show for it, and its site. */
+export const TeamInputSchema = Type.Object(
+  {
+    name: Name('name views show for the team', 200),
+    site: Type.Optional(
+      Type.Union([Name('site the team works from', 200), Type.Null()], { description: 'null or absent: no site' }),
+    ),
+  },
+  strict,
+)
+export type TeamInput = Type.Static<typeof TeamInputSchema>
+
+export const TeamSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  site: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.Number(),
+  updatedAt: Type.Number(),
+})
+export type Team = Type.Static<typeof TeamSchema>
+
+/** A team as the configuration and the events know it, with or without its own record. */
+export const TeamSummarySchema = Type.Object({
+  id: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()], { description: 'null: no record, views show the id' }),
+  site: Type.Union([Type.String(), Type.Null()]),
+  record: Type.Boolean({ description: 'an admin saved a record for this team' }),
+  queues: Type.Array(Type.String(), { description: 'queues whose settings name the team' }),
+  leads: Type.Array(Type.String(), { description: 'usernames of the team leads of the team' }),
+  boards: Type.Array(Type.String(), { description: 'boards that name the team' }),
+  agents: Type.Integer({ description: 'agents whose events name the team' }),
+})
+export type TeamSummary = Type.Static<typeof TeamSummarySchema>
 
 export const AuditEntrySchema = Type.Object({
   id: Type.String({ description: 'position in the audit log; pass as `before` to page back' }),

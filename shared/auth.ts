@@ -17,7 +17,9 @@ export const Username = Type.String({
   description: 'letters, digits and . _ @ -',
 })
 export const Password = Type.String({ minLength: 12, maxLength: 256, description: 'at least 12 characters' })
-export const TeamIds = Type.Array(Name('team id'), { maxItems: 100, uniqueItems: true })
+/** A team's id, as queue settings, users, boards and agent events name it. */
+export const TeamId = Name('team id')
+export const TeamIds = Type.Array(TeamId, { maxItems: 100, uniqueItems: true })
 
 export const UserSchema = Type.Object({
   id: Type.String(),

@@ -3,6 +3,7 @@
 // Server → client events are nouns; client → server commands are `noun:verb` with typed acks.
 import type { Denial, Principal } from './auth.js'
 import type { AgentFigures, FiguresSnapshot, QueueFigures } from './figures/schema.js'
+import type { SourceHealth } from './sources.js'
 
 export interface Health {
   /** server clock, epoch ms: clients measure ages against it, not against their own clock */
@@ -15,6 +16,8 @@ export interface Health {
   lagEvents: number
   /** the pipeline (store reachable, aggregator running) is healthy */
   ok: boolean
+  /** every event source the figures know, with its last event; a board judges those of its queues */
+  sources: SourceHealth[]
 }
 
 /** Changed queues only; a client keeps the others from its snapshot. */

@@ -1,5 +1,5 @@
 // Default amber/red thresholds of the board tiles: the one home of "when does a figure need
-// attention". Pure, so boards can later pass their own `Thresholds` in instead of the defaults.
+// attention". Pure; a board may carry its own thresholds (any of them), the defaults fill the rest.
 //
 // The defaults, and why:
 // - service level (today): amber below the queue's target, red more than 10 points below it:
@@ -18,25 +18,47 @@
 // A null figure (a ratio with a zero denominator, shown "–") is never coloured. Percentages are
 // compared at the one decimal the board shows and durations in whole seconds, so a tile never
 // turns amber while showing exactly its target.
+import Type from 'typebox'
 import type { Definition } from './definitions.js'
-import type { AgentLiveState } from './figures/schema.js'
+import type { AgentLiveState, QueueFigures } from './figures/schema.js'
 
 export type Level = 'normal' | 'amber' | 'red'
 
-export interface Thresholds {
-  /** points below `slTargetPct`: amber when SL < target − amber, red when SL < target − red */
-  serviceLevelBelowTarget: { amber: number; red: number }
-  /** multiples of `slThresholdSec`: amber when longest wait ≥ amber × threshold, red when ≥ red × threshold */
-  longestWaitFactor: { amber: number; red: number }
-  /** multiples of `slThresholdSec`: amber when ASA > amber × threshold, red when > red × threshold */
-  asaFactor: { amber: number; red: number }
-  /** percent: amber when abandon rate > amber, red when > red */
-  abandonRateAbovePct: { amber: number; red: number }
-  /** percent: amber when answer rate < amber, red when < red */
-  answerRateBelowPct: { amber: number; red: number }
-  /** red when waiting − free agents ≥ max(minimum, ceil(share × agents logged in)) */
-  waitingBacklogRed: { minimum: number; shareOfLoggedIn: number }
-}
+const Pair = (description: string, max: number) =>
+  Type.Object(
+    { amber: Type.Number({ minimum: 0, maximum: max }), red: Type.Number({ minimum: 0, maximum: max }) },
+    { additionalProperties: false, description },
+  )
+
+/** One declaration: the type, and the validation of a board's own thresholds (shared/admin.ts). */
+export const ThresholdsSchema = Type.Object(
+  {
+    serviceLevelBelowTarget: Pair('points below slTargetPct: amber when SL < target − amber, red when SL < target − red', 100),
+    longestWaitFactor: Pair('multiples of slThresholdSec: amber when longest wait ≥ amber × threshold, red when ≥ red × it', 100),
+    asaFactor: Pair('multiples of slThresholdSec: amber when ASA > amber × threshold, red when > red × it', 100),
+    abandonRateAbovePct: Pair('percent: amber when abandon rate > amber, red when > red', 100),
+    answerRateBelowPct: Pair('percent: amber when answer rate < amber, red when < red', 100),
+    waitingBacklogRed: Type.Object(
+      {
+        minimum: Type.Integer({ minimum: 1, maximum: 10_000 }),
+        shareOfLoggedIn: Type.Number({ minimum: 0, maximum: 1 }),
+      },
+      {
+        additionalProperties: false,
+        description: 'calls waiting: red when waiting − free agents ≥ max(minimum, ceil(share × agents logged in))',
+      },
+    ),
+  },
+  { additionalProperties: false },
+)
+export type Thresholds = Type.Static<typeof ThresholdsSchema>
+
+/** A board's own thresholds: any of them, the defaults for the rest. */
+export const ThresholdOverridesSchema = Type.Partial(ThresholdsSchema, {
+  additionalProperties: false,
+  description: 'tile thresholds of this board; a figure not named keeps the default',
+})
+export type ThresholdOverrides = Type.Static<typeof ThresholdOverridesSchema>
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
   serviceLevelBelowTarget: { amber: 0, red: 10 },
@@ -45,6 +67,31 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   abandonRateAbovePct: { amber: 5, red: 10 },
   answerRateBelowPct: { amber: 90, red: 80 },
   waitingBacklogRed: { minimum: 3, shareOfLoggedIn: 0.25 },
+}
+
+/** The thresholds a board works with: its own over the defaults. */
+export function thresholdsWith(overrides: ThresholdOverrides | undefined): Thresholds {
+  return { ...DEFAULT_THRESHOLDS, ...overrides }
+}
+
+/**
+ * What a schema cannot say: red must lie beyond amber (further below a target, or further above a
+ * limit), or a tile would turn red before amber. One problem per figure, named by its path under
+ * `at` (e.g. `body.display.thresholds.abandonRateAbovePct: red (4) must be at least amber (5)`).
+ */
+export function thresholdProblems(o: ThresholdOverrides, at: string): string[] {
+  const out: string[] = []
+  const atLeast = (key: keyof ThresholdOverrides, p: { amber: number; red: number } | undefined) => {
+    if (p && p.red < p.amber) out.push(`${at}.${key}: red (${p.red}) must be at least amber (${p.amber})`)
+  }
+  atLeast('serviceLevelBelowTarget', o.serviceLevelBelowTarget)
+  atLeast('longestWaitFactor', o.longestWaitFactor)
+  atLeast('asaFactor', o.asaFactor)
+  atLeast('abandonRateAbovePct', o.abandonRateAbovePct)
+  const answer = o.answerRateBelowPct
+  if (answer && answer.red > answer.amber)
+    out.push(`${at}.answerRateBelowPct: red (${answer.red}) must be at most amber (${answer.amber})`)
+  return out
 }
 
 type SlDefinition = Pick<Definition, 'slTargetPct' | 'slThresholdSec'>
@@ -161,6 +208,25 @@ export function queueLevels(q: QueueLevelInput, t: Thresholds = DEFAULT_THRESHOL
     answerRate: answerRateLevel(q.answerRatePct, t),
     abandonRate: abandonRateLevel(q.abandonRatePct, t),
   }
+}
+
+/** The levels of a queue's tiles from its figures, with the longest wait as ticked by the client. */
+export function levelsOf(queue: QueueFigures, longestWaitSec: number, t: Thresholds = DEFAULT_THRESHOLDS): QueueLevels {
+  const today = queue.windows.today
+  return queueLevels(
+    {
+      definition: queue.definition,
+      serviceLevelPct: today?.serviceLevelPct ?? null,
+      answerRatePct: today?.answerRatePct ?? null,
+      abandonRatePct: today?.abandonRatePct ?? null,
+      asaSec: today?.asaSec ?? null,
+      waiting: queue.live.waiting,
+      longestWaitSec,
+      agents: queue.live.agents,
+      agentsLoggedIn: queue.live.agentsLoggedIn,
+    },
+    t,
+  )
 }
 
 /**

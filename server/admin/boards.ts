@@ -38,7 +38,7 @@ export class Boards {
       allQueues: input.allQueues ?? false,
       queues: [...new Set(input.queues ?? [])],
       teams: [...new Set(input.teams ?? [])],
-      display: input.display ?? DEFAULT_BOARD_DISPLAY,
+      display: { ...DEFAULT_BOARD_DISPLAY, ...input.display },
       createdAt: now,
       updatedAt: now,
     }
@@ -56,7 +56,7 @@ export class Boards {
       allQueues: patch.allQueues ?? before.allQueues,
       queues: patch.queues ? [...new Set(patch.queues)] : before.queues,
       teams: patch.teams ? [...new Set(patch.teams)] : before.teams,
-      display: patch.display ?? before.display,
+      display: { ...before.display, ...patch.display },
       updatedAt: Date.now(),
     }
     await this.rows.set(id, after)
@@ -72,7 +72,7 @@ export class Boards {
   }
 }
 
-/** Boards saved before display settings existed get the defaults. */
+/** Boards saved before a display setting existed get its default. */
 function withDisplay(b: Board | undefined): Board | undefined {
   return b && { ...b, display: { ...DEFAULT_BOARD_DISPLAY, ...b.display } }
 }

@@ -5,8 +5,9 @@ import { EventEmitter } from 'node:events'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { DefinitionBook } from '../../shared/definitions.js'
-import { type AggregateState, applyEvent, emptyState, prune, reindex } from '../../shared/figures/aggregate.js'
+import { type AggregateState, DEFAULT_RETENTION, applyEvent, emptyState, prune, reindex } from '../../shared/figures/aggregate.js'
 import type { WallboardEvent } from '../../shared/events.js'
+import { UNNAMED_SOURCE, noteSource } from '../../shared/sources.js'
 import type { EventLog } from '../store/event-log.js'
 import { isUnavailable } from '../store/redis.js'
 import type { StateStore } from '../store/state-store.js'
@@ -55,6 +56,8 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   skipped = 0
   /** the definitions every applied event was computed under */
   book!: DefinitionBook
+  /** every call with an outcome from this instant on is in memory or in the call archive (see load) */
+  callsArchivedSince = 0
   private stopped = false
   private savedPosition = '0-0'
   private savedDefinitions = 0
@@ -81,6 +84,11 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     this.position = saved.position
     this.savedPosition = saved.position
     this.applied = saved.applied
+    // A store that never applied an event never forgot a call; one an older release ran may have
+    // forgotten calls whose last event came before the oldest finished call it still keeps.
+    this.callsArchivedSince = await this.opts.store.callArchiveStart(
+      saved.applied === 0 ? 0 : this.now() - DEFAULT_RETENTION.finishedCallMs,
+    )
     const book = await this.opts.definitions.refresh()
     // Saved under an older definition (a change was made, then the process stopped): catch up.
     this.book = saved.definitions > 0 ? bookAt(book, saved.definitions) : book
@@ -99,6 +107,20 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   async stop(): Promise<void> {
     this.stopped = true
     await this.loop
+  }
+
+  /** Notes an applied event against its source: the log position says when it was stored. */
+  private noteSource(event: WallboardEvent, position: string): void {
+    const id = event.source ?? UNNAMED_SOURCE
+    const queue = 'queue' in event && typeof event.queue === 'string' ? event.queue : undefined
+    this.state.sources.set(id, noteSource(this.state.sources.get(id), { ts: event.ts, queue }, Number(position.split('-')[0])))
+  }
+
+  /** Forgets a retired source (saved with the next step); false when there is none by that id. */
+  forgetSource(id: string): boolean {
+    if (!this.state.sources.has(id)) return false
+    this.state.sources.delete(id)
+    return true
   }
 
   /** Resolves once everything stored in the log before this call is applied and saved. */
@@ -159,6 +181,7 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
       }
       applyEvent(this.state, event, this.book)
       if (this.newestEventAt === null || event.ts > this.newestEventAt) this.newestEventAt = event.ts
+      this.noteSource(event, entry.position)
     }
     const now = this.now()
     // At the first step (a restarted process archives what closed while it was down), then every
@@ -205,7 +228,10 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
 
   private async save(): Promise<void> {
     const changes = this.opts.store.takeChanges(this.state)
-    const empty = changes.history.length === 0 && changes.tables.every(([, rows]) => rows.length === 0)
+    const empty =
+      changes.history.length === 0 &&
+      (changes.archivedCalls ?? []).length === 0 &&
+      changes.tables.every(([, rows]) => rows.length === 0)
     const definitions = this.book.current.version
     if (empty && this.savedPosition === this.position && this.savedDefinitions === definitions) return
     try {

@@ -3,7 +3,8 @@
 // one every `minIntervalMs`) and on a one-second tick for what time alone changes (the rolling
 // window sliding, the day rolling over).
 import { EventEmitter } from 'node:events'
-import { DEFAULT_RETENTION, type Definitions, dayBucketStart } from '../../shared/figures/aggregate.js'
+import { type Definitions, calendarOf, dayBucketStart } from '../../shared/figures/aggregate.js'
+import type { CallSummary } from '../../shared/figures/calls.js'
 import { definitionLabel } from '../../shared/definition-text.js'
 import {
   type FigureOptions,
@@ -12,6 +13,8 @@ import {
   computeFigures,
   type DrillDown,
   callsBehind,
+  finishedCallsBehind,
+  summariesInMemory,
   waitingSeries,
 } from '../../shared/figures/compute.js'
 import type {
@@ -76,6 +79,8 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
       nameOf?: (queue: string) => string
       /** the display name an admin gave an agent, if any */
       agentNameOf?: (agent: string) => string | null
+      /** a queue's archived calls whose outcome may fall in [fromMs, toMs] (the store's call archive) */
+      archivedCalls?: (queue: string, fromMs: number, toMs: number) => Promise<CallSummary[]>
     } = {},
   ) {
     super()
@@ -151,13 +156,37 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     return { queue, from, to, stepSec, points: waitingSeries(this.aggregator.state, queue, from, to, stepSec * 1000) }
   }
 
-  /** The calls behind a figure of one queue today (see callsBehind). */
-  calls(queue: string, kind: DrillDown): CallsBehindDoc {
+  /** How far back a drill-down may reach: the start of the business day before the current one. */
+  earliestCallsFrom(queue: string): number {
+    const defs = this.defs()
+    const now = this.now()
+    const today = calendarOf(defs.forQueue(queue, now)).dayStartOf(now)
+    return calendarOf(defs.forQueue(queue, today - 1)).dayStartOf(today - 1)
+  }
+
+  /**
+   * The calls behind a figure of one queue (see callsBehind): of the business day so far, or of
+   * `interval` ([from, to), not for waiting calls). Finished calls come from memory and from the
+   * call archive of the days the window touches, so the list is whole from `completeFrom` on.
+   */
+  async calls(queue: string, kind: DrillDown, interval?: { from: number; to: number }): Promise<CallsBehindDoc> {
     const now = this.now()
     const defs = this.defs()
-    const from = dayBucketStart(defs, queue, now)
-    const completeFrom = Math.max(from, now - DEFAULT_RETENTION.finishedCallMs)
-    return { queue, kind, from, to: now, completeFrom, calls: callsBehind(this.aggregator.state, queue, kind, defs, from, now) }
+    const state = this.aggregator.state
+    const from = interval?.from ?? dayBucketStart(defs, queue, now)
+    const to = interval?.to ?? now
+    const completeFrom = Math.max(from, this.aggregator.callsArchivedSince)
+    if (kind === 'waiting') {
+      const calls = callsBehind(state, queue, kind, defs, { fromMs: from, toMs: to, nowMs: now })
+      return { queue, kind, from, to, completeFrom, calls }
+    }
+    // The day: every outcome its figures count, up to the day's end; an interval: [from, to).
+    const until = interval?.to ?? calendarOf(defs.forQueue(queue, now)).dayEndOf(now)
+    // Memory is read before the archive: a call archived and saved meanwhile is then in one or the other.
+    const inMemory = summariesInMemory(state, queue)
+    const stored = (await this.opts.archivedCalls?.(queue, from, Math.min(until, now))) ?? []
+    const calls = finishedCallsBehind([...stored, ...inMemory], kind, defs, { fromMs: from, toMs: until, nowMs: now })
+    return { queue, kind, from, to, completeFrom, calls }
   }
 
   private flushAgents(): void {

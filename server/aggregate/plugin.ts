@@ -1,5 +1,6 @@
 // Runs the aggregator in this process and exposes its figures to the routes and the push layer.
 import fp from 'fastify-plugin'
+import type { SourceHealth } from '../../shared/sources.js'
 import { Aggregator } from './aggregator.js'
 import { FiguresService } from './figures.js'
 
@@ -7,6 +8,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     aggregator: Aggregator
     figures: FiguresService
+    /** every event source the figures know, with how long each may stay silent */
+    sourceHealth(): SourceHealth[]
   }
 }
 
@@ -26,9 +29,18 @@ export default fp(
     const figures = new FiguresService(aggregator, () => aggregator.book, {
       nameOf: (q) => app.queueSettings.nameOf(q),
       agentNameOf: (a) => app.agentNames.get(a),
+      archivedCalls: (queue, from, to) => app.stateStore.archivedCalls(queue, from, to),
     })
     app.decorate('aggregator', aggregator)
     app.decorate('figures', figures)
+    app.decorate('sourceHealth', () =>
+      [...aggregator.state.sources.rows].map(([id, row]) => ({
+        id,
+        ...row,
+        queues: row.queues === 'all' ? 'all' : [...row.queues],
+        quietAfterSec: app.sourceSettings.quietAfterSec(id),
+      })),
+    )
     app.registerGauge('wallboard_aggregator_applied_events', 'Log entries applied by the aggregator', () => aggregator.applied)
     app.registerGauge('wallboard_aggregator_as_of_seconds', 'Time up to which the log is applied (epoch s)', () =>
       aggregator.asOf === null ? null : aggregator.asOf / 1000,

@@ -12,6 +12,8 @@ export type { Principal }
 /** What the policy needs to know of the configuration. */
 export interface Directory {
   teamOf(queue: string): string | null
+  /** the name views show for a team: its record's, else its id */
+  teamName(team: string): string
   board(id: string): Board | undefined
   /** every queue known (from events or settings) */
   queues(): Iterable<string>
@@ -93,7 +95,7 @@ export function decideView(p: Principal, view: ViewRequest, dir: Directory): Vie
   if ('team' in view) {
     if (!seesEverything(p) && !p.user.teams.includes(view.team)) return { ok: false, reason: `team ${view.team} is not yours` }
     const queues = new Set([...dir.queues()].filter((q) => dir.teamOf(q) === view.team))
-    return { ok: true, queues, rooms: [`team:${view.team}`], name: view.team }
+    return { ok: true, queues, rooms: [`team:${view.team}`], name: dir.teamName(view.team) }
   }
   if (seesEverything(p)) return { ok: true, queues: visibleQueues(p, dir), rooms: ['all'], name: '' }
   // A team lead's "everything" is the union of their teams' rooms.

@@ -114,7 +114,14 @@ export default fp<PushOptions>(
       } catch {
         ok = false
       }
-      return { serverNow: Date.now(), asOf: aggregator.asOf, newestEventAt: aggregator.newestEventAt, lagEvents, ok }
+      return {
+        serverNow: Date.now(),
+        asOf: aggregator.asOf,
+        newestEventAt: aggregator.newestEventAt,
+        lagEvents,
+        ok,
+        sources: app.sourceHealth(),
+      }
     }
     app.decorate('health', health)
 
@@ -319,7 +326,7 @@ export default fp<PushOptions>(
           else if (r) socket.data.principal = r
         }
       }
-      // A board or queue setting changed (perhaps in another process): every view gets a fresh snapshot.
+      // A board, queue setting or team changed (perhaps in another process): every view gets a fresh snapshot.
       const stamp = configStamp()
       await refreshViews(stamp !== lastStamp)
       lastStamp = stamp
@@ -329,6 +336,7 @@ export default fp<PushOptions>(
       JSON.stringify([
         app.boards.list().map((b) => [b.id, b.updatedAt]),
         app.queueSettings.ids().map((q) => app.queueSettings.get(q)),
+        app.teams.list().map((t) => [t.id, t.updatedAt]),
       ])
     let lastStamp = configStamp()
 

@@ -6,12 +6,14 @@ import Type from 'typebox'
 import {
   type BoardCreate,
   BoardCreateSchema,
+  type BoardDisplayInput,
   BoardSchema,
   type BoardUpdate,
   BoardUpdateSchema,
   DisplayTokenCreateSchema,
   DisplayTokenSchema,
 } from '../../shared/admin.js'
+import { thresholdProblems } from '../../shared/thresholds.js'
 import { decideView } from '../auth/policy.js'
 import { actorOf } from './actor.js'
 import { ADMIN, ANY_USER, ErrorSchema, IdParams, authErrors } from './schemas.js'
@@ -22,6 +24,12 @@ const TokenParams = Type.Object(
   { id: IdParams.properties.id, tokenId: Type.String({ minLength: 1, maxLength: 128 }) },
   { additionalProperties: false },
 )
+
+/** What the schema cannot check: thresholds whose red lies before their amber. */
+function displayProblems(display: BoardDisplayInput | undefined) {
+  const problems = thresholdProblems(display?.thresholds ?? {}, 'body.display.thresholds')
+  return problems.length === 0 ? null : { statusCode: 400, error: 'Bad Request', message: problems.join('; ') }
+}
 
 const boards: FastifyPluginAsync = async (app) => {
   const admin = app.guard({ roles: ADMIN })
@@ -55,7 +63,10 @@ const boards: FastifyPluginAsync = async (app) => {
       },
     },
     async (req, reply) => {
-      const board = await app.boards.create(req.body as BoardCreate)
+      const body = req.body as BoardCreate
+      const problems = displayProblems(body.display)
+      if (problems !== null) return reply.code(400).send(problems)
+      const board = await app.boards.create(body)
       await app.audit.record(actorOf(req), 'board.create', board.id, { ...board })
       return reply.code(201).send(board)
     },
@@ -76,7 +87,10 @@ const boards: FastifyPluginAsync = async (app) => {
     },
     async (req, reply) => {
       const { id } = req.params as { id: string }
-      const changed = await app.boards.update(id, req.body as BoardUpdate)
+      const body = req.body as BoardUpdate
+      const problems = displayProblems(body.display)
+      if (problems !== null) return reply.code(400).send(problems)
+      const changed = await app.boards.update(id, body)
       if (!changed) return reply.code(404).send(notFound(`board ${id}`))
       await app.audit.record(actorOf(req), 'board.update', id, { before: changed.before, after: changed.after })
       await app.push.refreshViews()

@@ -85,24 +85,45 @@ const figures: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'The calls behind a figure of one queue',
         description:
-          'waiting: every call waiting now, longest first, with its position; abandoned: today’s abandoned calls; missed-sl: today’s calls answered or abandoned after the threshold.',
+          'waiting: every call waiting now, longest first, with its position; abandoned: today’s abandoned calls; missed-sl: today’s calls answered or abandoned after the threshold, each judged under the definition in force at its outcome. ' +
+          'Finished calls forgotten from memory (after 6 h) come from a call archive kept per queue and UTC day, so the list covers the whole business day (`completeFrom` says from when it is whole). ' +
+          'With `from` and `to` (epoch ms, both or neither, at most one business day back): only the calls whose outcome falls in [from, to), e.g. one interval of the chart.',
         tags: ['figures'],
         security: [{ bearer: [] }, { session: [] }],
         querystring: Type.Object(
           {
             queue: Type.String({ minLength: 1, maxLength: 128 }),
             kind: Type.Enum(['waiting', 'abandoned', 'missed-sl']),
+            from: Type.Optional(
+              Type.Integer({ minimum: 0, description: 'epoch ms: list finished calls with outcome at or after this (with to)' }),
+            ),
+            to: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms: … and before this (with from; after from)' })),
           },
           { additionalProperties: false },
         ),
-        response: { 200: CallsBehindSchema, 404: ErrorSchema, ...authErrors },
+        response: { 200: CallsBehindSchema, 400: ErrorSchema, 404: ErrorSchema, ...authErrors },
       },
     },
     async (req, reply) => {
-      const { queue, kind } = req.query as { queue: string; kind: 'waiting' | 'abandoned' | 'missed-sl' }
+      const { queue, kind, from, to } = req.query as {
+        queue: string
+        kind: 'waiting' | 'abandoned' | 'missed-sl'
+        from?: number
+        to?: number
+      }
+      const bad = (message: string) => reply.code(400).send({ statusCode: 400, error: 'Bad Request', message })
+      if (from !== undefined || to !== undefined) {
+        if (to === undefined) return bad('querystring.to: is required with from')
+        if (from === undefined) return bad('querystring.from: is required with to')
+        if (kind === 'waiting') return bad('querystring.from: not for kind=waiting (calls waiting now)')
+        if (to <= from) return bad('querystring.to: must be after from')
+        const earliest = app.figures.earliestCallsFrom(queue)
+        if (from < earliest)
+          return bad(`querystring.from: at most one business day back (from ${new Date(earliest).toISOString()})`)
+      }
       if (!visibleQueues(req.principal!, app.directory).has(queue))
         return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `querystring.queue: no queue "${queue}"` })
-      return app.figures.calls(queue, kind)
+      return app.figures.calls(queue, kind, from !== undefined && to !== undefined ? { from, to } : undefined)
     },
   )
 

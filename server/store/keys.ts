@@ -2,11 +2,11 @@
 // All keys of one centre share the hash tag `{c}`, so that the ingest script and the aggregator's
 // transaction touch a single slot on Redis Cluster.
 
-import { SAVED_TABLES, type SavedTable } from '../../shared/figures/aggregate.js'
+import { ARCHIVE_TABLES, type ArchiveTable, SAVED_TABLES, type SavedTable } from '../../shared/figures/aggregate.js'
 
-/** The tables kept in one hash each and loaded at start; the write-only history is kept per day. */
-export type StateTable = Exclude<SavedTable, 'history'>
-export const STATE_TABLES = SAVED_TABLES.filter((t): t is StateTable => t !== 'history')
+/** The tables kept in one hash each and loaded at start; the write-only archives (history, calls) are kept per day. */
+export type StateTable = Exclude<SavedTable, ArchiveTable>
+export const STATE_TABLES = SAVED_TABLES.filter((t): t is StateTable => !(ARCHIVE_TABLES as readonly string[]).includes(t))
 
 export interface Keys {
   /** stream: the append-only event log; one entry per accepted event, field `e` = event JSON */
@@ -19,6 +19,10 @@ export interface Keys {
   state: Record<StateTable, string>
   /** one hash per UTC day (YYYY-MM-DD) of archived intervals: interval key → counters JSON; expires after the retention */
   historyDay(date: string): string
+  /** one hash per UTC day (YYYY-MM-DD) of the outcome and queue: call id → archived call for the drill-down; expires 3 days after its day */
+  callsDay(date: string, queue: string): string
+  /** string: epoch ms from which every call forgotten from memory is archived (set once, at the first start with the archive) */
+  callsArchivedSince: string
   /** secrets shown once and kept as SHA-256 hashes: `records` id → JSON (with the hash), `hashes` hash → id */
   apiKeys: SecretKeys
   displayTokens: SecretKeys
@@ -35,6 +39,10 @@ export interface Keys {
   queueSettings: string
   /** hash: agent id → display name an admin gave it */
   agentNames: string
+  /** hash: event source → its settings JSON (how long it may stay silent) */
+  sourceSettings: string
+  /** hash: team id → team record JSON (name, site) */
+  teams: string
   /** hash: definition-set version → the set's JSON (every version is kept: figures name theirs) */
   definitions: string
   /** stream: the audit log of configuration changes */
@@ -58,6 +66,8 @@ export function redisKeys(prefix: string): Keys {
     position: `${base}agg:position`,
     state: Object.fromEntries(STATE_TABLES.map((t) => [t, `${base}agg:${t}`])) as Record<StateTable, string>,
     historyDay: (date) => `${base}agg:history:${date}`,
+    callsDay: (date, queue) => `${base}agg:calls:${date}:${queue}`,
+    callsArchivedSince: `${base}agg:calls-archived-since`,
     apiKeys: { records: `${base}api-keys`, hashes: `${base}api-key-hashes` },
     displayTokens: { records: `${base}display-tokens`, hashes: `${base}display-token-hashes` },
     users: `${base}users`,
@@ -67,6 +77,8 @@ export function redisKeys(prefix: string): Keys {
     boards: `${base}boards`,
     queueSettings: `${base}queue-settings`,
     agentNames: `${base}agent-names`,
+    sourceSettings: `${base}source-settings`,
+    teams: `${base}teams`,
     definitions: `${base}definitions`,
     audit: `${base}audit`,
     secrets: `${base}secrets`,

@@ -3,9 +3,12 @@
 // MULTI/EXEC. After a crash the saved rows and the position always agree, so re-reading the log
 // from that position applies every event exactly once. Closed intervals leave memory for one
 // hash per UTC day, which expires when the history retention has passed: the history's key count
-// and memory are bounded by the retention.
+// and memory are bounded by the retention. Calls forgotten from memory leave a summary in one hash
+// per queue and UTC day of their outcome, for the drill-down of a whole business day; it expires
+// CALL_ARCHIVE_DAYS after that day.
 import type { Redis } from 'ioredis'
 import { type AggregateState, SAVED_APART, parseBucketKey } from '../../shared/figures/aggregate.js'
+import type { CallSummary, OutcomeKind } from '../../shared/figures/calls.js'
 import type { Counters } from '../../shared/figures/counters.js'
 import type { Table } from '../../shared/figures/table.js'
 import { type Keys, STATE_TABLES, type StateTable } from './keys.js'
@@ -26,6 +29,8 @@ export interface Changes {
   tables: Array<[StateTable, Array<[string, unknown]>]>
   /** intervals archived by this batch: interval key → counters (added to what is stored) */
   history: Array<[string, Counters | undefined]>
+  /** calls archived by this batch: call key → summary (absent: none) */
+  archivedCalls?: Array<[string, CallSummary | undefined]>
 }
 
 function tableOf(state: AggregateState, name: StateTable): Table<unknown> {
@@ -43,6 +48,33 @@ function* chunks(args: string[], size: number): Generator<string[]> {
 /** The UTC day whose history hash holds an archived interval's row. */
 export function historyDayOf(startMs: number): string {
   return new Date(startMs).toISOString().slice(0, 10)
+}
+
+/**
+ * Archived calls are kept 3 days after the UTC day of their outcome ends. The drill-down reaches
+ * back one business day before the current one: at most two days of at most 25 h (DST), so an
+ * instant at most 50 h old, whatever the zone and day start hour. That is never more than two UTC
+ * days past the one it falls in; the third is margin.
+ */
+export const CALL_ARCHIVE_DAYS = 3
+
+/** An archived call as stored (its call id is the field, its queue and day the key): compact, ~60 bytes. */
+type StoredCall = [queuedAt: number | null, outcomeAt: number, outcome: OutcomeKind, caller: string | null, agent: string | null]
+
+function decodeCall(queue: string, callId: string, json: string): CallSummary | null {
+  try {
+    const [queuedAt, outcomeAt, outcome, caller, agent] = JSON.parse(json) as StoredCall
+    return { callId, queue, caller, queuedAt, outcomeAt, outcome, agent }
+  } catch {
+    return null
+  }
+}
+
+/** The UTC days an instant range touches, oldest first. */
+function utcDays(fromMs: number, toMs: number): string[] {
+  const days: string[] = []
+  for (let t = Date.parse(`${historyDayOf(fromMs)}T00:00:00Z`); t <= toMs; t += DAY_MS) days.push(historyDayOf(t))
+  return days
 }
 
 export class StateStore {
@@ -81,6 +113,7 @@ export class StateStore {
     return {
       tables: STATE_TABLES.map((name) => [name, tableOf(state, name).takeChanges()] as [StateTable, Array<[string, unknown]>]),
       history: state.history.takeChanges(),
+      archivedCalls: state.archivedCalls.takeChanges(),
     }
   }
 
@@ -91,11 +124,41 @@ export class StateStore {
       for (const [key] of rows) table.touch(key)
     }
     for (const [key] of changes.history) state.history.touch(key)
+    for (const [key] of changes.archivedCalls ?? []) state.archivedCalls.touch(key)
   }
 
   /** After a successful save, archived intervals leave memory (they live in Redis only). */
   forgetWritten(state: AggregateState, changes: Changes): void {
     for (const [key] of changes.history) state.history.rows.delete(key)
+    for (const [key] of changes.archivedCalls ?? []) state.archivedCalls.rows.delete(key)
+  }
+
+  /**
+   * From when the call archive covers the drill-down: every call with an outcome from then on is in
+   * memory or archived. Set once, at the first start with the archive, to `coveredFrom`: the caller
+   * passes 0 for a new store (nothing was ever forgotten), else now minus the time finished calls
+   * stay in memory (an older release forgot only calls whose last event came before that).
+   */
+  async callArchiveStart(coveredFrom: number): Promise<number> {
+    await this.redis.set(this.keys.callsArchivedSince, String(coveredFrom), 'NX')
+    const stored = Number(await this.redis.get(this.keys.callsArchivedSince))
+    return Number.isFinite(stored) ? stored : coveredFrom
+  }
+
+  /** The archived calls of a queue whose outcome may fall in [fromMs, toMs]: those of the UTC days it touches. */
+  async archivedCalls(queue: string, fromMs: number, toMs: number): Promise<CallSummary[]> {
+    const days = utcDays(fromMs, toMs)
+    const pipeline = this.redis.pipeline()
+    for (const day of days) pipeline.hgetall(this.keys.callsDay(day, queue))
+    const out: CallSummary[] = []
+    for (const [err, rows] of (await pipeline.exec()) ?? []) {
+      if (err) throw err
+      for (const [callId, json] of Object.entries(rows as Record<string, string>)) {
+        const call = decodeCall(queue, callId, json)
+        if (call) out.push(call)
+      }
+    }
+    return out
   }
 
   /** Writes the changed rows and the new position atomically. */
@@ -120,6 +183,7 @@ export class StateStore {
       for (const part of chunks(del, CHUNK_ROWS)) tx.hdel(key, ...part)
     }
     this.archive(tx, changes.history)
+    this.archiveCalls(tx, changes.archivedCalls ?? [])
     tx.hset(this.keys.position, 'position', pos.position, 'applied', String(pos.applied), 'definitions', String(pos.definitions))
     const results = await tx.exec()
     const failed = results?.find(([err]) => err)
@@ -142,6 +206,27 @@ export class StateStore {
       // Added to what is there (EVAL, not EVALSHA: a transaction cannot retry a NOSCRIPT).
       for (const part of chunks(args, 2 * CHUNK_ROWS)) tx.eval(mergeCounters.source, 1, key, ...part)
       tx.pexpireat(key, Date.parse(`${day}T00:00:00Z`) + (this.historyDays + 1) * DAY_MS)
+    }
+  }
+
+  /**
+   * Files archived calls under their queue and the UTC day of their outcome, by call id: a replay
+   * after a crash overwrites the same field instead of adding a row. The day's expiry is (re)set.
+   */
+  private archiveCalls(tx: ReturnType<Redis['multi']>, rows: NonNullable<Changes['archivedCalls']>): void {
+    const byKey = new Map<string, { day: string; args: string[] }>()
+    for (const [, c] of rows) {
+      if (c === undefined) continue
+      const day = historyDayOf(c.outcomeAt)
+      const key = this.keys.callsDay(day, c.queue)
+      let entry = byKey.get(key)
+      if (!entry) byKey.set(key, (entry = { day, args: [] }))
+      const stored: StoredCall = [c.queuedAt, c.outcomeAt, c.outcome, c.caller, c.agent]
+      entry.args.push(c.callId, JSON.stringify(stored))
+    }
+    for (const [key, { day, args }] of byKey) {
+      for (const part of chunks(args, 2 * CHUNK_ROWS)) tx.hset(key, ...part)
+      tx.pexpireat(key, Date.parse(`${day}T00:00:00Z`) + (CALL_ARCHIVE_DAYS + 1) * DAY_MS)
     }
   }
 }

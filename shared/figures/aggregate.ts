@@ -7,6 +7,7 @@
 // minutes, aligned to the local clock), `m|minute|queue` a minute and `s|second|queue` a second
 // (the rolling window), `a|date|agent` an agent's business day. Calls count in seconds too, so that
 // the rolling window is exact to the second for them; agent time counts by whole minutes.
+import type { SourceRow } from '../sources.js'
 import type { Definition } from '../definitions.js'
 import { MAX_FCR_WINDOW_HOURS, MAX_ROLLING_MINUTES } from '../definitions.js'
 import type { CallEvent, EventOf, WallboardEvent } from '../events.js'
@@ -29,6 +30,7 @@ import {
 import { BusinessCalendar, zoneOffsetMs } from './calendar.js'
 import {
   type CallRecord,
+  type CallSummary,
   type Contribution,
   callContributions,
   callKey,
@@ -39,6 +41,7 @@ import {
   mergeCallEvent,
   newCall,
   outcomeOf,
+  summaryOf,
 } from './calls.js'
 import { type Counters, type Delta, addCounters, applyDelta, completeCounters, emptyCounters, isEmpty } from './counters.js'
 import { Table } from './table.js'
@@ -104,8 +107,14 @@ export const SAVED_TABLES = [
   'fcr',
   'dispositions',
   'history',
+  'archivedCalls',
+  'sources',
 ] as const
 export type SavedTable = (typeof SAVED_TABLES)[number]
+
+/** Saved tables that are only ever written, to an archive the store keeps apart, and never loaded back. */
+export const ARCHIVE_TABLES = ['history', 'archivedCalls'] as const satisfies readonly SavedTable[]
+export type ArchiveTable = (typeof ARCHIVE_TABLES)[number]
 
 /** Fields of a table's rows that are saved in another table and must be left out of the row. */
 export const SAVED_APART: Partial<Record<SavedTable, readonly string[]>> = { agents: ['calls'] }
@@ -156,6 +165,15 @@ export interface AggregateState {
    * archived for it (a late event for an archived interval adds to it) and never loads it back.
    */
   history: Table<Counters>
+  /**
+   * Calls with an outcome on their way out of memory (prune forgot their records), by call key, for
+   * the drill-down of the whole business day. Like history, only ever written: the store files each
+   * under its queue and the UTC day of its outcome, by call id (a replay overwrites, never adds),
+   * and the rows leave memory once saved.
+   */
+  archivedCalls: Table<CallSummary>
+  /** every event source by the `source` its events name (see shared/sources.ts); noted by the shell, which knows when each event was stored */
+  sources: Table<SourceRow>
   // Derived indexes, rebuilt from the tables by reindex(); never saved.
   waiting: Map<string, Set<string>>
   talking: Map<string, Set<string>>
@@ -184,6 +202,8 @@ export function emptyState(): AggregateState {
     fcr: new Table(),
     dispositions: new Table(),
     history: new Table(),
+    archivedCalls: new Table(),
+    sources: new Table(),
     waiting: new Map(),
     talking: new Map(),
     ringing: new Map(),
@@ -779,14 +799,18 @@ export const DEFAULT_RETENTION: RetentionOptions = {
 const FCR_KEEP_MS = (MAX_FCR_WINDOW_HOURS + 2) * 3600_000
 
 /**
- * Forgets what no late event can change any more, and moves closed intervals to history. What was
- * counted stays counted; only the records that would let a later event take it back are released.
+ * Forgets what no late event can change any more, and moves closed intervals to history and the
+ * summaries of forgotten calls with an outcome to archivedCalls. What was counted stays counted;
+ * only the records that would let a later event take it back are released.
  */
 export function prune(s: AggregateState, nowMs: number, opts: RetentionOptions = DEFAULT_RETENTION): void {
   for (const [key, r] of s.calls.rows) {
     const age = nowMs - r.lastTs
     if ((isFinished(r) && age > opts.finishedCallMs) || age > opts.openCallMs) {
       s.calls.delete(key)
+      // The drill-down still lists it: an abandoned or late call of today outlives its record.
+      const summary = summaryOf(r)
+      if (summary) s.archivedCalls.set(key, summary)
       indexRemove(s.waiting, r.queue, key)
       if (r.agent !== null) indexRemove(s.talking, r.agent, key)
       if (r.ringAgent !== null) indexRemove(s.ringing, r.ringAgent, key)

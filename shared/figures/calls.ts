@@ -136,6 +136,38 @@ export function isFinished(r: CallRecord): boolean {
   return o !== null && (o.kind !== 'answered' || r.endedAt !== null)
 }
 
+/**
+ * What a supervisor's drill-down needs of a visit with an outcome: enough to list it as abandoned or
+ * as having missed service level, and to judge that again under the definition in force at its
+ * outcome. Live records are summarised the same way, and prune keeps the summary of every record
+ * with an outcome that it forgets (see AggregateState.archivedCalls), so today's list stays whole.
+ */
+export interface CallSummary {
+  callId: string
+  queue: string
+  caller: string | null
+  /** null when the queue entry never arrived (the wait is unknown) */
+  queuedAt: number | null
+  outcomeAt: number
+  outcome: OutcomeKind
+  agent: string | null
+}
+
+/** The visit's summary, or null while it has no outcome. */
+export function summaryOf(r: CallRecord): CallSummary | null {
+  const o = outcomeOf(r)
+  if (o === null) return null
+  return {
+    callId: r.callId,
+    queue: r.queue,
+    caller: r.caller,
+    queuedAt: r.queuedAt,
+    outcomeAt: o.at,
+    outcome: o.kind,
+    agent: r.agent,
+  }
+}
+
 /** What a visit adds to the counters: at its queue entry, at its outcome time, and (when answered and ended) at its end. */
 export interface Contribution {
   at: number

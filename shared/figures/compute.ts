@@ -5,7 +5,7 @@ import type { Definition } from '../definitions.js'
 import { staffing } from '../erlang.js'
 import { type AgentRecord, currentPoint, membershipOf, openSegmentStart, ownStateSince } from './agents.js'
 import { type AggregateState, type Definitions, bucketKey, calendarOf, dayBucketStart } from './aggregate.js'
-import { outcomeOf } from './calls.js'
+import { type CallSummary, outcomeOf, summaryOf } from './calls.js'
 import { type Counters, addCounters, emptyCounters } from './counters.js'
 import { computeRatios, fcrFigures, publicCounters } from './ratios.js'
 import type { AgentCounts, AgentFigures, AgentLiveState, QueueFigures, Staffing, WindowFigures } from './schema.js'
@@ -387,51 +387,99 @@ export interface CallBehind {
 
 export type DrillDown = 'waiting' | 'abandoned' | 'missed-sl'
 
+/** Which finished calls a drill-down lists, and the instant waits of waiting calls run to. */
+export interface DrillWindow {
+  /** finished calls whose outcome falls in [fromMs, toMs) */
+  fromMs: number
+  toMs: number
+  nowMs: number
+}
+
 /**
- * The calls behind a figure, from the call records in memory (finished calls are kept 6 h):
- * `waiting` — every call waiting now, longest first, with its position; `abandoned` — calls
- * abandoned in [fromMs, nowMs], short abandons included (the figure leaves those out and says so);
- * `missed-sl` — calls answered after the threshold or abandoned after it (not short), each under
- * the definition in force at its outcome. Newest first for the finished ones.
+ * Whether a finished call belongs in a drill-down: abandoned (short abandons included: the figure
+ * leaves those out and says so), or missed service level (answered after the threshold, or abandoned
+ * after it and not short) under the definition in force at its outcome.
+ */
+export function isListed(c: CallSummary, kind: Exclude<DrillDown, 'waiting'>, defs: Definitions): boolean {
+  if (kind === 'abandoned') return c.outcome === 'abandoned'
+  if (c.queuedAt === null || c.outcome === 'overflowed') return false
+  const def = defs.forQueue(c.queue, c.outcomeAt)
+  const waitMs = c.outcomeAt - c.queuedAt
+  if (waitMs <= def.slThresholdSec * 1000) return false
+  return !(c.outcome === 'abandoned' && waitMs < def.shortAbandonSec * 1000)
+}
+
+type CallFacts = Pick<CallSummary, 'callId' | 'caller' | 'queuedAt' | 'agent'>
+
+function rowOf(c: CallFacts, waitEnd: number, outcome: CallSummary | null): CallBehind {
+  return {
+    callId: c.callId,
+    caller: c.caller,
+    queuedAt: c.queuedAt,
+    outcomeAt: outcome?.outcomeAt ?? null,
+    outcome: outcome?.outcome ?? null,
+    waitSec: c.queuedAt === null ? null : Math.max(0, Math.floor((waitEnd - c.queuedAt) / 1000)),
+    position: null,
+    agent: c.agent,
+  }
+}
+
+/**
+ * The summaries of a queue's calls with an outcome that memory holds: those prune has just archived
+ * and not yet handed to the store (`s.archivedCalls`), then the live records (fresher, so later).
+ */
+export function summariesInMemory(s: AggregateState, queue: string): CallSummary[] {
+  const out: CallSummary[] = []
+  for (const c of s.archivedCalls.rows.values()) if (c.queue === queue) out.push(c)
+  for (const r of s.calls.rows.values()) {
+    const c = r.queue === queue ? summaryOf(r) : null
+    if (c) out.push(c)
+  }
+  return out
+}
+
+/**
+ * The finished calls behind `abandoned` or `missed-sl` (see isListed) whose outcome falls in the
+ * window, newest first. `summaries` come oldest source first (the store's archive, then memory): a
+ * call id is listed once, as its last summary says, wherever the older one fell.
+ */
+export function finishedCallsBehind(
+  summaries: Iterable<CallSummary>,
+  kind: Exclude<DrillDown, 'waiting'>,
+  defs: Definitions,
+  window: DrillWindow,
+): CallBehind[] {
+  const byId = new Map<string, CallSummary>()
+  for (const c of summaries) byId.set(c.callId, c)
+  const out: CallBehind[] = []
+  for (const c of byId.values()) {
+    if (c.outcomeAt >= window.fromMs && c.outcomeAt < window.toMs && isListed(c, kind, defs)) out.push(rowOf(c, c.outcomeAt, c))
+  }
+  return out.sort((a, b) => b.outcomeAt! - a.outcomeAt! || (a.callId < b.callId ? -1 : 1))
+}
+
+/**
+ * The calls behind a figure of one queue. `waiting`: every call waiting now, longest first, with
+ * its position. `abandoned` and `missed-sl`: see finishedCallsBehind, from the store's archived
+ * calls of the window's days (`archived`) and what memory holds, memory winning.
  */
 export function callsBehind(
   s: AggregateState,
   queue: string,
   kind: DrillDown,
   defs: Definitions,
-  fromMs: number,
-  nowMs: number,
+  window: DrillWindow,
+  archived: Iterable<CallSummary> = [],
 ): CallBehind[] {
+  if (kind !== 'waiting') {
+    const stored = [...archived].filter((c) => c.queue === queue)
+    return finishedCallsBehind([...stored, ...summariesInMemory(s, queue)], kind, defs, window)
+  }
   const out: CallBehind[] = []
   for (const r of s.calls.rows.values()) {
-    if (r.queue !== queue) continue
-    const outcome = outcomeOf(r)
-    const row = (waitEnd: number | null): CallBehind => ({
-      callId: r.callId,
-      caller: r.caller,
-      queuedAt: r.queuedAt,
-      outcomeAt: outcome?.at ?? null,
-      outcome: outcome?.kind ?? null,
-      waitSec: r.queuedAt === null || waitEnd === null ? null : Math.max(0, Math.floor((waitEnd - r.queuedAt) / 1000)),
-      position: null,
-      agent: r.agent,
-    })
-    if (kind === 'waiting') {
-      if (outcome === null && r.queuedAt !== null) out.push(row(nowMs))
-      continue
-    }
-    if (outcome === null || outcome.at < fromMs || outcome.at > nowMs) continue
-    const def = defs.forQueue(queue, outcome.at)
-    const waitMs = r.queuedAt === null ? null : outcome.at - r.queuedAt
-    if (kind === 'abandoned' && outcome.kind === 'abandoned') out.push(row(outcome.at))
-    if (kind === 'missed-sl' && waitMs !== null && waitMs > def.slThresholdSec * 1000) {
-      const short = outcome.kind === 'abandoned' && waitMs < def.shortAbandonSec * 1000
-      if ((outcome.kind === 'answered' || outcome.kind === 'abandoned') && !short) out.push(row(outcome.at))
-    }
+    if (r.queue === queue && r.queuedAt !== null && outcomeOf(r) === null) out.push(rowOf(r, window.nowMs, null))
   }
-  if (kind === 'waiting') {
-    out.sort((a, b) => a.queuedAt! - b.queuedAt! || (a.callId < b.callId ? -1 : 1))
-    out.forEach((c, i) => (c.position = i + 1))
-  } else out.sort((a, b) => b.outcomeAt! - a.outcomeAt! || (a.callId < b.callId ? -1 : 1))
+  out.sort((a, b) => a.queuedAt! - b.queuedAt! || (a.callId < b.callId ? -1 : 1))
+  out.forEach((c, i) => (c.position = i + 1))
   return out
 }

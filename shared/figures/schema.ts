@@ -211,14 +211,18 @@ export const WaitingSeriesSchema = Type.Object({
 })
 export type WaitingSeries = Type.Static<typeof WaitingSeriesSchema>
 
-/** `GET /api/v1/calls`: the calls behind a figure of one queue. */
+/** `GET /api/v1/calls`: the calls behind a figure of one queue, of the business day or of one interval. */
 export const CallsBehindSchema = Type.Object({
   queue: Type.String(),
   kind: Type.Enum(['waiting', 'abandoned', 'missed-sl']),
-  from: Type.Number({ description: "the start of the queue's business day" }),
-  to: Type.Number({ description: 'now' }),
+  from: Type.Number({
+    description: "the start of the queue's business day, or of the interval asked for: finished calls with outcome from here on",
+  }),
+  to: Type.Number({ description: 'now, or the end of the interval asked for (exclusive)' }),
   completeFrom: Type.Number({
-    description: 'finished calls are listed from here on (kept in memory 6 h); later than from early in a long day',
+    description:
+      'finished calls are listed completely from here on: memory (6 h) and the call archive (per queue and UTC day) together. ' +
+      'Equal to from, unless calls were forgotten before the archive existed (an upgraded store: its first start with the archive minus 6 h)',
   }),
   calls: Type.Array(
     Type.Object({

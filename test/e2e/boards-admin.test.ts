@@ -49,6 +49,8 @@ afterAll(async () => {
   await app?.close()
 })
 
+const cookieOf = async (page: Page) => (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ')
+
 const cards = (page: Page) =>
   page.locator('article[data-testid^="queue-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(6)))
 
@@ -88,7 +90,7 @@ describe('managing boards from the admin page', () => {
   it('changes how the board looks, live: a light theme, and one queue per page rotating', async () => {
     await admin.locator('#board-page-size').fill('99')
     await admin.getByTestId('save-board').click()
-    await expect.poll(() => admin.getByTestId('error-display').textContent(), { timeout: 5_000 }).toContain('pageSize')
+    await expect.poll(() => admin.getByTestId('error-display.pageSize').textContent(), { timeout: 5_000 }).toContain('24')
     await admin.getByTestId('board-theme').selectOption('light')
     await admin.locator('#board-page-size').fill('1')
     await admin.locator('#board-rotate').fill('5')
@@ -96,14 +98,54 @@ describe('managing boards from the admin page', () => {
     await expect.poll(() => tv.locator('html').getAttribute('data-theme'), { timeout: 10_000 }).toBe('light')
     await expect.poll(() => tv.getByTestId('page').textContent(), { timeout: 10_000 }).toContain('1/2')
     expect(await cards(tv)).toEqual(['east'])
-    await expect.poll(() => cards(tv), { timeout: 8_000 }).toEqual(['west'])
+    await expect.poll(() => cards(tv), { timeout: 12_000 }).toEqual(['west'])
     expect(await tv.evaluate(() => (globalThis as { boardMark?: number }).boardMark)).toBe(1)
+  })
+
+  it('chooses the tiles, their order, their thresholds and the language, and the TV follows live', async () => {
+    const card = tv.locator('article[data-testid^="queue-"]').first()
+    await admin.getByTestId('tile-agents').locator('input').uncheck()
+    await admin.getByTestId('tile-serviceLevelRolling').locator('input').check()
+    await admin
+      .getByRole('button', { name: /Longest wait/ })
+      .first()
+      .click() // up: before Waiting
+    // red before amber is refused, next to its row
+    await admin.getByTestId('threshold-longestWaitFactor-amber').fill('0.05')
+    await admin.getByTestId('threshold-longestWaitFactor-red').fill('0.01')
+    await admin.getByTestId('save-board').click()
+    await expect
+      .poll(() => admin.getByTestId('error-display.thresholds.longestWaitFactor').textContent(), { timeout: 5_000 })
+      .toContain('red (0.01) must be at least amber (0.05)')
+    expect(await card.getByTestId('longest-wait').getAttribute('data-level')).not.toBe('red')
+    // waits of 1 s and more are amber, of 2 s and more red, on this board only
+    await admin.getByTestId('threshold-longestWaitFactor-red').fill('0.1')
+    await admin.getByTestId('board-language').selectOption('zh-CN')
+    await admin.getByTestId('save-board').click()
+    await expect.poll(() => card.getByTestId('longest-wait').getAttribute('data-level'), { timeout: 10_000 }).toBe('red')
+    expect(await card.getByTestId('agents-available').count()).toBe(0)
+    expect(await card.getByTestId('service-level-rolling').count()).toBe(1)
+    const large = await card.locator('.now [data-testid]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')))
+    expect(large).toEqual(['longest-wait', 'waiting'])
+    await expect.poll(() => tv.locator('html').getAttribute('lang'), { timeout: 10_000 }).toBe('zh-CN')
+    expect(await card.locator('.sl').textContent()).toContain('服务水平')
+    expect(await tv.evaluate(() => (globalThis as { boardMark?: number }).boardMark)).toBe(1)
+    // the board keeps what it was given
+    const saved = (await (await fetch(`${base}/api/v1/boards`, { headers: { cookie: await cookieOf(admin) } })).json()) as {
+      boards: Array<{ id: string; display: { thresholds: unknown; tiles: string[]; language: string } }>
+    }
+    const lobby = saved.boards.find((b) => b.id === 'lobby')!
+    expect(lobby.display.thresholds).toEqual({ longestWaitFactor: { amber: 0.05, red: 0.1 } })
+    expect(lobby.display.language).toBe('zh-CN')
+    expect(lobby.display.tiles).not.toContain('agents')
   })
 
   it('revokes the TV link, and the TV locks', async () => {
     await admin.getByTestId('revoke').click()
     await tv.locator('[data-testid="board"][data-state="locked"]').waitFor({ timeout: 10_000 })
     expect(await tv.locator('article[data-testid^="queue-"]').count()).toBe(0)
-    expect(await admin.locator('[data-testid="token-row"]').first().getAttribute('data-revoked')).toBe('true')
+    await expect
+      .poll(() => admin.locator('[data-testid="token-row"]').first().getAttribute('data-revoked'), { timeout: 5_000 })
+      .toBe('true')
   })
 })

@@ -36,3 +36,16 @@ export async function launchBrowser(
     },
   }
 }
+
+/** Gives the browser the session cookie of a user logged in at `base`, as after the login form. */
+export async function logIn(context: BrowserContext, base: string, username: string, password: string): Promise<void> {
+  const res = await fetch(`${base}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  })
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('wb_session='))
+  if (!cookie) throw new Error(`login ${username}: ${res.status}`)
+  const [name, ...value] = cookie.split(';')[0]!.split('=')
+  await context.addCookies([{ name: name!, value: value.join('='), url: base }])
+}

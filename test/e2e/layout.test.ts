@@ -1,9 +1,11 @@
 // The TV board at 1920×1080 and 3840×2160 with 12 queues: everything fits without scrolling, every
 // card is whole on screen, and no figure is drawn smaller than the minimum this project holds to
-// (README: service level 5 % of the screen height, other figures 2 %, labels 0.9 %). Screenshots for the README.
+// (README: service level 5 % of the screen height, other figures 2 %, labels 0.9 %); a board with
+// every tile pages by itself rather than go below it. Screenshots for the README.
 import { mkdirSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { BOARD_TILE_IDS } from '../../shared/admin.js'
 import { bootstrap } from '../../server/admin/bootstrap.js'
 import { buildApp } from '../../server/app.js'
 import { TEST_KEY, testConfig } from '../integration/helpers.js'
@@ -12,6 +14,7 @@ import { launchBrowser } from './browser.js'
 let app: FastifyInstance
 let base: string
 let token: string
+let everyTileToken: string
 
 beforeAll(async () => {
   const config = testConfig()
@@ -46,6 +49,8 @@ beforeAll(async () => {
   expect(res.status).toBe(200)
   await app.aggregator.drain()
   token = (await app.displayTokens.create({ name: 'layout TV', boardId: 'floor', createdBy: 'test' })).secret
+  await app.boards.create({ id: 'every-tile', name: 'Every tile', allQueues: true, display: { tiles: [...BOARD_TILE_IDS] } })
+  everyTileToken = (await app.displayTokens.create({ name: 'every tile', boardId: 'every-tile', createdBy: 'test' })).secret
 })
 afterAll(async () => {
   await app?.close()
@@ -62,17 +67,23 @@ interface Measure {
 }
 
 describe('the board layout', () => {
-  for (const [width, height] of [
-    [1920, 1080],
-    [3840, 2160],
+  for (const [width, height, board] of [
+    [1920, 1080, 'floor'],
+    [3840, 2160, 'floor'],
+    [1920, 1080, 'every-tile'],
   ] as const) {
-    it(`fits 12 queues on ${width}×${height} without scrolling, with figures it can read`, async () => {
+    const everyTile = board === 'every-tile'
+    const title = everyTile
+      ? `pages by itself rather than shrink a card with every tile below the minimum, on ${width}×${height}`
+      : `fits 12 queues on ${width}×${height} without scrolling, with figures it can read`
+    it(title, async () => {
       const browser = await launchBrowser({ width, height })
       try {
         const page = await browser.context.newPage()
-        await page.goto(`${base}/board/floor?token=${token}`)
+        await page.goto(`${base}/board/${board}?token=${everyTile ? everyTileToken : token}`)
         await page.locator('[data-testid="board"][data-state="live"]').waitFor({ timeout: 15_000 })
-        await expect.poll(() => page.locator('article[data-testid^="queue-"]').count()).toBe(12)
+        if (everyTile) await expect.poll(() => page.getByTestId('page').textContent()).toMatch(/1\/[2-9]/)
+        else await expect.poll(() => page.locator('article[data-testid^="queue-"]').count()).toBe(12)
         await page.waitForTimeout(300)
         const m = await page.evaluate((): Measure => {
           // The few DOM shapes used here (this project's Node type check has no DOM library).
@@ -114,7 +125,8 @@ describe('the board layout', () => {
         })
         expect(m.scrollW).toBeLessThanOrEqual(0)
         expect(m.scrollH).toBeLessThanOrEqual(0)
-        expect(m.cardsInside).toBe(12)
+        expect(m.cardsInside).toBe(everyTile ? m.cards : 12)
+        if (everyTile) expect(m.cards).toBeGreaterThanOrEqual(4)
         // The minimum held to (README, "Boards"): service level 5 %, every other figure 2 %, every label 0.9 % of the height.
         expect(m.slPx).toBeGreaterThanOrEqual(0.05 * height)
         expect(m.minFigurePx).toBeGreaterThanOrEqual(0.02 * height)
@@ -127,13 +139,13 @@ describe('the board layout', () => {
             ),
         ).toBe('none')
         console.log(
-          `${width}×${height}: service level ${m.slPx.toFixed(1)} px, smallest figure ${m.minFigurePx.toFixed(1)} px, smallest label ${m.minLabelPx.toFixed(1)} px`,
+          `${board} ${width}×${height}, ${m.cards} queues on a page: service level ${m.slPx.toFixed(1)} px, smallest figure ${m.minFigurePx.toFixed(1)} px, smallest label ${m.minLabelPx.toFixed(1)} px`,
         )
         // For the README: WALLBOARD_SCREENSHOTS=test/e2e/screenshots npx vitest run --project e2e test/e2e/layout.test.ts
         const dir = process.env['WALLBOARD_SCREENSHOTS']
         if (dir) {
           mkdirSync(dir, { recursive: true })
-          await page.screenshot({ path: `${dir}/board-12-queues-${width}x${height}.png` })
+          await page.screenshot({ path: `${dir}/board-${everyTile ? 'every-tile' : '12-queues'}-${width}x${height}.png` })
         }
       } finally {
         await browser.close()

@@ -2,6 +2,7 @@
 // an admin does, and what everyone else may then see.
 import type { FastifyInstance } from 'fastify'
 import { type Socket, io } from 'socket.io-client'
+import { DEFAULT_BOARD_DISPLAY } from '../../shared/admin.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Denial } from '../../shared/auth.js'
 import type { FiguresSnapshot } from '../../shared/figures/schema.js'
@@ -256,7 +257,7 @@ describe('boards and display tokens', () => {
       kind: 'board',
       id: 'floor-3',
       name: 'Floor 3 · 三楼',
-      display: { theme: 'dark', pageSize: null, rotateSec: 20 },
+      display: DEFAULT_BOARD_DISPLAY,
     })
     expect('snapshot' in first && first.snapshot.queues.map((q) => q.id)).toEqual(['support'])
     // Read-only: the token is no API credential.
@@ -294,6 +295,43 @@ describe('boards and display tokens', () => {
     const next = new Promise<FiguresSnapshot>((resolve) => s.once('snapshot', resolve))
     await as(admin, 'PATCH', '/api/v1/boards/floor-3', { queues: ['support', 'sales'] })
     expect((await next).queues.map((q) => q.id).sort()).toEqual(['sales', 'support'])
+  })
+
+  it('keep display settings not named in a change, and refuse thresholds whose red comes before amber', async () => {
+    const light = await as(admin, 'PATCH', '/api/v1/boards/floor-3', {
+      display: { theme: 'light', tiles: ['waiting', 'agents'] },
+    })
+    expect(light.statusCode).toBe(200)
+    expect(light.json().display).toEqual({ ...DEFAULT_BOARD_DISPLAY, theme: 'light', tiles: ['waiting', 'agents'] })
+    const zh = await as(admin, 'PATCH', '/api/v1/boards/floor-3', {
+      display: { language: 'zh-CN', thresholds: { abandonRateAbovePct: { amber: 2, red: 4 } } },
+    })
+    expect(zh.json().display).toMatchObject({ theme: 'light', language: 'zh-CN', tiles: ['waiting', 'agents'] })
+    const bad = await as(admin, 'PATCH', '/api/v1/boards/floor-3', {
+      display: {
+        tiles: ['waiting', 'waiting', 'clock'],
+        thresholds: { answerRateBelowPct: { amber: 80, red: 90 }, asaFactor: { amber: 1, red: 0.5 } },
+      },
+    })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().message).toMatch(/body\.display\.tiles\[2\]: expected one of/)
+    const order = await as(admin, 'PATCH', '/api/v1/boards/floor-3', {
+      display: { thresholds: { answerRateBelowPct: { amber: 80, red: 90 }, asaFactor: { amber: 1, red: 0.5 } } },
+    })
+    expect(order.statusCode).toBe(400)
+    expect(order.json().message).toBe(
+      'body.display.thresholds.asaFactor: red (0.5) must be at least amber (1); ' +
+        'body.display.thresholds.answerRateBelowPct: red (90) must be at most amber (80)',
+    )
+    const created = await as(admin, 'POST', '/api/v1/boards', {
+      name: 'x',
+      display: { thresholds: { longestWaitFactor: { amber: 3, red: 1 } } },
+    })
+    expect(created.statusCode).toBe(400)
+    // nothing refused was kept
+    const kept = (await as(admin, 'GET', '/api/v1/boards')).json().boards.find((b: { id: string }) => b.id === 'floor-3')
+    expect(kept.display.thresholds).toEqual({ abandonRateAbovePct: { amber: 2, red: 4 } })
+    expect((await as(admin, 'GET', '/api/v1/boards')).json().boards.some((b: { name: string }) => b.name === 'x')).toBe(false)
   })
 })
 

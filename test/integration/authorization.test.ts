@@ -25,7 +25,13 @@ const headers = {} as Record<Who, Record<string, string>>
 const cookies = {} as Partial<Record<Who, string>>
 let displaySecret: string
 let revokedDisplaySecret: string
-let ids: { user: () => Promise<string>; board: () => Promise<string>; token: () => Promise<string>; key: () => Promise<string> }
+let ids: {
+  user: () => Promise<string>
+  board: () => Promise<string>
+  token: () => Promise<string>
+  key: () => Promise<string>
+  team: () => Promise<string>
+}
 const sockets: Socket[] = []
 
 beforeAll(async () => {
@@ -104,6 +110,8 @@ beforeAll(async () => {
     key: async () =>
       (await adminCall({ method: 'POST', url: '/api/v1/keys', payload: { name: `target ${n++}`, scopes: ['read'] } })).json().key
         .id,
+    team: async () =>
+      (await adminCall({ method: 'PUT', url: `/api/v1/teams/target-${n++}`, payload: { name: 'Target' } })).json().id,
   }
 })
 afterAll(async () => {
@@ -127,6 +135,13 @@ const routes: Row[] = [
   ['GET', '/api/v1/definitions', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
   ['GET', '/api/v1/queues', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
   ['PATCH', '/api/v1/queues/billing', { name: 'Billing' }, [I, I, F, F, F, 200, I, F, F]],
+  ['GET', '/api/v1/sources', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
+  ['PUT', '/api/v1/sources/pbx', { quietAfterSec: 600 }, [I, I, F, F, F, 200, I, F, F]],
+  // an admin passes the guard and learns there is no such source
+  ['DELETE', '/api/v1/sources/nowhere', undefined, [I, I, F, F, F, 404, I, F, F]],
+  ['GET', '/api/v1/teams', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
+  ['PUT', '/api/v1/teams/Z', { name: 'Team Z' }, [I, I, F, F, F, 201, I, F, F]],
+  ['DELETE', async () => `/api/v1/teams/${await ids.team()}`, undefined, [I, I, F, F, F, 204, I, F, F]],
   ['GET', '/api/v1/users', undefined, [I, I, F, F, F, 200, I, F, F]],
   ['POST', '/api/v1/users', 'user', [I, I, F, F, F, 201, I, F, F]],
   ['PATCH', async () => `/api/v1/users/${await ids.user()}`, { name: 'Renamed' }, [I, I, F, F, F, 200, I, F, F]],
@@ -193,6 +208,14 @@ describe('every route, with every credential', () => {
       )
     expect(await agentsOf('leadOther')).toEqual([])
     expect(await agentsOf('leadA')).toEqual(['li'])
+  })
+
+  it('lists to team leads their own teams only', async () => {
+    const teamsOf = async (who: Who) =>
+      ((await app.inject({ url: '/api/v1/teams', headers: headers[who] })).json().teams as Array<{ id: string }>).map((t) => t.id)
+    expect(await teamsOf('leadOther')).toEqual(['X'])
+    expect(await teamsOf('leadA')).toEqual(['A'])
+    expect(await teamsOf('supervisor')).toEqual(expect.arrayContaining(['A', 'B', 'X']))
   })
 
   it('lists to each user only the boards they may watch', async () => {

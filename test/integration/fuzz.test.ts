@@ -91,14 +91,15 @@ function polluted(): boolean {
 }
 
 async function snapshotConfig() {
-  const [users, boards, keys, settings, log] = await Promise.all([
+  const [users, boards, keys, settings, teams, log] = await Promise.all([
     app.redis.hlen(app.keys.users),
     app.redis.hlen(app.keys.boards),
     app.redis.hlen(app.keys.apiKeys.hashes),
     app.redis.hgetall(app.keys.queueSettings),
+    app.redis.hgetall(app.keys.teams),
     app.eventLog.length(),
   ])
-  return { users, boards, keys, settings, log }
+  return { users, boards, keys, settings, teams, log }
 }
 
 const CONFIG_ROUTES: Array<{ method: 'POST' | 'PATCH' | 'PUT'; url: () => string; label?: string }> = [
@@ -109,6 +110,7 @@ const CONFIG_ROUTES: Array<{ method: 'POST' | 'PATCH' | 'PUT'; url: () => string
   { method: 'POST', url: () => '/api/v1/boards/floor/tokens' },
   { method: 'POST', url: () => '/api/v1/keys' },
   { method: 'PATCH', url: () => '/api/v1/queues/fuzzed' },
+  { method: 'PUT', url: () => '/api/v1/teams/fuzzed' },
   { method: 'PUT', url: () => '/api/v1/session/password' },
   { method: 'POST', url: () => '/api/v1/session' },
 ]

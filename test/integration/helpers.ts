@@ -24,6 +24,17 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   }
 }
 
+/**
+ * A zone with a whole-hour offset (`Etc/GMT…`) where the local hour at `nowMs` is `hour`: tests that
+ * need "this morning" or "an hour ago, today" whatever the time they run at. Its intervals are UTC half hours.
+ */
+export function zoneAtHour(hour: number, nowMs: number): { zone: string; offsetHours: number } {
+  let offset = hour - new Date(nowMs).getUTCHours()
+  if (offset > 14) offset -= 24
+  if (offset < -12) offset += 24
+  return { zone: offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`, offsetHours: offset }
+}
+
 export async function testApp(overrides: Partial<Config> = {}): Promise<FastifyInstance> {
   const config = testConfig(overrides)
   const app = await buildApp({ config, redisUrl: inject('redisUrl'), logger: false })
@@ -33,6 +44,13 @@ export async function testApp(overrides: Partial<Config> = {}): Promise<FastifyI
 }
 
 export const auth = { authorization: `Bearer ${TEST_KEY}` }
+
+/** Posts events with the test key and waits until the figures include them; any refusal fails. */
+export async function postEvents(app: FastifyInstance, events: object[]): Promise<void> {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/events', headers: auth, payload: events })
+  if (res.statusCode !== 200 || res.json().rejected.length > 0) throw new Error(`events refused: ${res.body}`)
+  await app.aggregator.drain()
+}
 
 /** A logged-in browser: its session cookie and CSRF token, as headers for app.inject. */
 export interface Browser {

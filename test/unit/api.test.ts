@@ -8,6 +8,7 @@ describe('fieldErrors', () => {
       fieldErrors('body.slTargetPct: must be <= 100; body.timezone: unknown time zone "Mars/Base"; names nothing to change'),
     ).toEqual({
       fields: { slTargetPct: 'must be <= 100', timezone: 'unknown time zone "Mars/Base"' },
+      paths: { slTargetPct: 'must be <= 100', timezone: 'unknown time zone "Mars/Base"' },
       other: ['names nothing to change'],
     })
   })
@@ -23,6 +24,20 @@ describe('fieldErrors', () => {
   })
 
   it('keeps a message that names no field whole', () => {
-    expect(fieldErrors('Forbidden')).toEqual({ fields: {}, other: ['Forbidden'] })
+    expect(fieldErrors('Forbidden')).toEqual({ fields: {}, paths: {}, other: ['Forbidden'] })
+  })
+
+  it('keeps every reason of a field, and each by its whole path', () => {
+    const r = fieldErrors(
+      'body.display.thresholds.asaFactor: red (0.2) must be at least amber (0.5); body.display.tiles[2]: expected one of "waiting"',
+    )
+    expect(r.fields).toEqual({
+      display: 'thresholds.asaFactor: red (0.2) must be at least amber (0.5); tiles[2]: expected one of "waiting"',
+    })
+    expect(r.paths).toEqual({
+      'display.thresholds.asaFactor': 'red (0.2) must be at least amber (0.5)',
+      'display.tiles[2]': 'expected one of "waiting"',
+    })
+    expect(r.other).toEqual([])
   })
 })

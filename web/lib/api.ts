@@ -5,7 +5,14 @@ import type { CSRF_HEADER } from '../../shared/auth.js'
 
 const CSRF: typeof CSRF_HEADER = 'x-csrf-token'
 
-export type Refusal = { ok: false; status: number; fields: Record<string, string>; other: string[] }
+export type Refusal = {
+  ok: false
+  status: number
+  fields: Record<string, string>
+  /** every reason by its whole path under the body (`display.thresholds.asaFactor.red`) */
+  paths: Record<string, string>
+  other: string[]
+}
 export type ApiResult<T> = { ok: true; data: T } | Refusal
 
 export async function getJson<T>(url: string): Promise<ApiResult<T>> {
@@ -35,7 +42,7 @@ async function request<T>(url: string, method: string, csrfToken?: string, body?
       ...(body ? { body: JSON.stringify(body) } : {}),
     })
   } catch {
-    return { ok: false, status: 0, fields: {}, other: ['unreachable'] }
+    return { ok: false, status: 0, fields: {}, paths: {}, other: ['unreachable'] }
   }
   if (res.ok) return { ok: true, data: (res.status === 204 ? null : await res.json()) as T }
   let message = res.statusText
@@ -49,14 +56,18 @@ async function request<T>(url: string, method: string, csrfToken?: string, body?
 }
 
 /** Splits the server's message (`body.a: x; body.b: y`) into reasons by field and the rest. */
-export function fieldErrors(message: string): { fields: Record<string, string>; other: string[] } {
+export function fieldErrors(message: string): Pick<Refusal, 'fields' | 'paths' | 'other'> {
   const fields: Record<string, string> = {}
+  const paths: Record<string, string> = {}
   const other: string[] = []
   for (const part of message.split('; ')) {
     // `body.display.pageSize: …` is the display field's, and says which part of it.
-    const m = /^body\.([A-Za-z]+)(?:\[\d+\])?((?:\.[A-Za-z]+)*): (.*)$/.exec(part.trim())
-    if (m) fields[m[1]!] = m[2] ? `${m[2].slice(1)}: ${m[3]!}` : m[3]!
-    else if (part.trim() !== '') other.push(part.trim())
+    const m = /^body\.([A-Za-z]+)(?:\[\d+\])?((?:\.[A-Za-z]+(?:\[\d+\])?)*): (.*)$/.exec(part.trim())
+    if (m) {
+      const reason = m[2] ? `${m[2].slice(1)}: ${m[3]!}` : m[3]!
+      fields[m[1]!] = fields[m[1]!] === undefined ? reason : `${fields[m[1]!]}; ${reason}`
+      paths[`${m[1]!}${m[2] ?? ''}`] = m[3]!
+    } else if (part.trim() !== '') other.push(part.trim())
   }
-  return { fields, other }
+  return { fields, paths, other }
 }

@@ -1,7 +1,7 @@
 // What every component reads from context: the language, and on the board the live store, both
 // created once in main.ts and given to `mount` as the app's context. Typed getters, so no
 // component names a key.
-import { getContext } from 'svelte'
+import { getContext, setContext } from 'svelte'
 import type { I18n } from './i18n.js'
 import type { LiveBoard } from './live.svelte.js'
 
@@ -23,4 +23,9 @@ export function getLive(): LiveBoard {
 
 export function getI18n(): I18n {
   return getContext<I18n>(I18N)
+}
+
+/** Gives a part of the page its own language (a board that sets one); call during a component's init. */
+export function setI18n(i18n: I18n): void {
+  setContext(I18N, i18n)
 }

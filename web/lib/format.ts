@@ -52,6 +52,11 @@ export function clock(epochMs: number, lang: Lang, timeZone: string | undefined)
   return clockFormat(lang, timeZone).format(epochMs)
 }
 
+/** The wall clock to the minute, HH:mm (an interval's bounds), in the centre's time zone when known. */
+export function hourMinute(epochMs: number, lang: Lang, timeZone: string | undefined): string {
+  return clockFormat(lang, timeZone, false).format(epochMs)
+}
+
 /** The date beside the clock, e.g. "Mon 23 Nov" / "11月23日 周一". */
 export function date(epochMs: number, lang: Lang, timeZone: string | undefined): string {
   return dateFormat(lang, timeZone).format(epochMs)
@@ -60,14 +65,14 @@ export function date(epochMs: number, lang: Lang, timeZone: string | undefined):
 const clockFormats = new Map<string, Intl.DateTimeFormat>()
 const dateFormats = new Map<string, Intl.DateTimeFormat>()
 
-function clockFormat(lang: Lang, timeZone: string | undefined): Intl.DateTimeFormat {
-  const key = `${lang}|${timeZone ?? ''}`
+function clockFormat(lang: Lang, timeZone: string | undefined, seconds = true): Intl.DateTimeFormat {
+  const key = `${lang}|${timeZone ?? ''}|${seconds}`
   let f = clockFormats.get(key)
   if (!f) {
     f = new Intl.DateTimeFormat(lang, {
       hour: '2-digit',
       minute: '2-digit',
-      second: '2-digit',
+      ...(seconds ? { second: '2-digit' } : {}),
       hourCycle: 'h23',
       timeZone: safeZone(timeZone),
     })
@@ -95,4 +100,11 @@ function safeZone(timeZone: string | undefined): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** A score that may be negative, e.g. NPS: "+32", "−12", "0". */
+export function score(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return NONE
+  const n = Math.round(value)
+  return n > 0 ? `+${n}` : n < 0 ? `−${-n}` : '0'
 }

@@ -1,24 +1,13 @@
-// The board's language and its strings: `?lang=en|zh-CN` in the URL, else the browser's
-// language (zh… → 简体中文), else English. Every UI string lives in web/i18n/*.json.
+// The app's strings in its language (chosen in lang.ts). Every UI string lives in web/i18n/*.json.
 import type { Lang } from '../../shared/definition-text.js'
-import en from '../i18n/en.json'
-import zhCN from '../i18n/zh-CN.json'
+import en from '../i18n/en.json' with { type: 'json' }
+import zhCN from '../i18n/zh-CN.json' with { type: 'json' }
 
 export type MessageKey = keyof typeof en
 export type Translate = (key: MessageKey, params?: Record<string, string>) => string
 
 // zh-CN must have every key English has: the type checker says which one is missing.
 const catalogues: Record<Lang, Record<MessageKey, string>> = { en, 'zh-CN': zhCN }
-
-export function pickLang(search: string, browserLanguages: readonly string[]): Lang {
-  const asked = new URLSearchParams(search).get('lang')?.trim().toLowerCase()
-  if (asked) {
-    if (asked.startsWith('zh')) return 'zh-CN'
-    if (asked.startsWith('en')) return 'en'
-  }
-  const first = browserLanguages.find((l) => l.trim() !== '')
-  return first?.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en'
-}
 
 export interface I18n {
   lang: Lang

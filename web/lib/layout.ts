@@ -4,18 +4,99 @@
 // card's CSS sets one unit to the largest size that fits its box in the card (container query
 // units), so the best grid is the one whose cards get the largest unit.
 
+import { BOARD_TILES, type BoardTile } from '../../shared/admin.js'
+
 export type CardShape = 'wide' | 'tall'
+
+/** What a card holds, from a board's tiles (see BOARD_TILES). */
+export interface CardParts {
+  hero: boolean
+  large: number
+  small: number
+  strip: boolean
+}
+
+export function cardParts(tiles: readonly BoardTile[]): CardParts {
+  const n = (place: string) => tiles.filter((t) => BOARD_TILES[t] === place).length
+  return { hero: n('hero') > 0, large: n('large'), small: n('small'), strip: n('strip') > 0 }
+}
 
 export interface CardDesign {
   shape: CardShape
   widthU: number
   heightU: number
+  /** the card body's CSS grid */
+  columns: string
+  rows: string
+  areas: string
+  /** columns and rows of the small tiles */
+  smallCols: number
+  smallRows: number
 }
 
-export const CARD_DESIGNS: readonly CardDesign[] = [
-  { shape: 'wide', widthU: 46, heightU: 28.5 },
-  { shape: 'tall', widthU: 24, heightU: 41 },
-]
+// The parts' heights in units, from their CSS (padding, borders, text sizes × line heights): the
+// card's padding, the header (name 1.6 × 1.25), one row of small tiles (padding, borders, label
+// 0.85 × 1.2, value 2.1) and the gap between two, the agent strip (bar, gap, two rows of counts),
+// the gap between parts; the hero row (service level beside the large figures) in a wide card, the
+// service level and the large figures each in their own row in a tall one.
+const U = { pad: 1.4, head: 2, smallRow: 4.06, smallGap: 0.4, strip: 4.6, gap: 0.6, wideHero: 10.2, tallHero: 10.8, tallNow: 6.8 }
+
+/** The two arrangements of a card with these parts: wide (hero row side by side) and tall. */
+export function cardDesigns(parts: CardParts): CardDesign[] {
+  const smallHeight = (cols: number) => {
+    const rows = parts.small === 0 ? 0 : Math.ceil(parts.small / cols)
+    return { rows, height: rows === 0 ? 0 : rows * U.smallRow + (rows - 1) * U.smallGap + U.gap }
+  }
+  const strip = parts.strip ? U.strip + U.gap : 0
+
+  const wideCols = Math.min(3, Math.max(1, parts.small))
+  const wideSmall = smallHeight(wideCols)
+  const wideRows: Array<[string, string]> = [['auto', "'head head'"]]
+  if (parts.hero || parts.large > 0) {
+    const area = parts.hero && parts.large > 0 ? 'sl now' : parts.hero ? 'sl sl' : 'now now'
+    wideRows.push(['minmax(0, 1fr)', `'${area}'`])
+  }
+  if (parts.small > 0) wideRows.push(['auto', "'today today'"])
+  if (parts.strip) wideRows.push(['auto', "'agents agents'"])
+  const wide: CardDesign = {
+    shape: 'wide',
+    widthU: 46,
+    heightU: U.pad + U.head + (parts.hero || parts.large > 0 ? U.wideHero + U.gap : 0) + wideSmall.height + strip,
+    columns: 'minmax(0, 20fr) minmax(0, 26fr)',
+    rows: wideRows.map(([r]) => r).join(' '),
+    areas: wideRows.map(([, a]) => a).join(' '),
+    smallCols: wideCols,
+    smallRows: wideSmall.rows,
+  }
+
+  const tallCols = Math.min(2, Math.max(1, parts.small))
+  const tallSmall = smallHeight(tallCols)
+  const tallRows: Array<[string, string]> = [['auto', "'head'"]]
+  if (parts.hero) tallRows.push(['minmax(0, 1.6fr)', "'sl'"])
+  if (parts.large > 0) tallRows.push(['minmax(0, 1fr)', "'now'"])
+  if (parts.small > 0) tallRows.push(['auto', "'today'"])
+  if (parts.strip) tallRows.push(['auto', "'agents'"])
+  const tall: CardDesign = {
+    shape: 'tall',
+    widthU: 24,
+    heightU:
+      U.pad +
+      U.head +
+      (parts.hero ? U.tallHero + U.gap : 0) +
+      (parts.large > 0 ? U.tallNow + U.gap : 0) +
+      tallSmall.height +
+      strip,
+    columns: 'minmax(0, 1fr)',
+    rows: tallRows.map(([r]) => r).join(' '),
+    areas: tallRows.map(([, a]) => a).join(' '),
+    smallCols: tallCols,
+    smallRows: tallSmall.rows,
+  }
+  return [wide, tall]
+}
+
+/** The designs of the default card (every tile of a board that sets none). */
+export const CARD_DESIGNS: readonly CardDesign[] = cardDesigns({ hero: true, large: 2, small: 6, strip: true })
 
 export interface GridLayout {
   cols: number
@@ -25,7 +106,13 @@ export interface GridLayout {
   unitPx: number
 }
 
-export function chooseGrid(count: number, widthPx: number, heightPx: number, gapPx: number): GridLayout {
+export function chooseGrid(
+  count: number,
+  widthPx: number,
+  heightPx: number,
+  gapPx: number,
+  designs: readonly CardDesign[] = CARD_DESIGNS,
+): GridLayout {
   const n = Math.max(1, count)
   let best: GridLayout | null = null
   for (let cols = 1; cols <= n; cols++) {
@@ -35,7 +122,7 @@ export function chooseGrid(count: number, widthPx: number, heightPx: number, gap
     const cardW = (widthPx - gapPx * (cols - 1)) / cols
     const cardH = (heightPx - gapPx * (rows - 1)) / rows
     if (cardW <= 0 || cardH <= 0) continue
-    for (const design of CARD_DESIGNS) {
+    for (const design of designs) {
       const unitPx = Math.min(cardW / design.widthU, cardH / design.heightU)
       // Prefer the larger unit; on a tie, fewer empty cells, then the wide arrangement.
       const better =
@@ -45,7 +132,7 @@ export function chooseGrid(count: number, widthPx: number, heightPx: number, gap
       if (better) best = { cols, rows, design, unitPx }
     }
   }
-  return best ?? { cols: 1, rows: 1, design: CARD_DESIGNS[0]!, unitPx: 0 }
+  return best ?? { cols: 1, rows: 1, design: designs[0] ?? CARD_DESIGNS[0]!, unitPx: 0 }
 }
 
 /**
@@ -63,4 +150,32 @@ export function figureWidthEm(text: string): number {
     else em += 1.0
   }
   return Math.max(em, 0.7) * 1.04
+}
+
+/**
+ * The smallest unit a card may get on a screen `screenHeightPx` high: its smallest text (a small
+ * tile's label, 0.85 units) stays at 0.9 % of the screen height, the minimum this project holds to
+ * for reading from 10 m (README, "Boards").
+ */
+export function minUnitPx(screenHeightPx: number): number {
+  return (0.009 * screenHeightPx) / 0.85
+}
+
+/**
+ * How many queues fit on one page with the unit at least `minUnit`: all of them when they fit, else
+ * fewer, and the board pages through them. Never more than the board's own page size, never less
+ * than one.
+ */
+export function queuesPerPage(
+  count: number,
+  widthPx: number,
+  heightPx: number,
+  gapPx: number,
+  designs: readonly CardDesign[],
+  minUnit: number,
+  pageSize: number | null,
+): number {
+  let n = Math.max(1, Math.min(count, pageSize ?? count))
+  while (n > 1 && chooseGrid(n, widthPx, heightPx, gapPx, designs).unitPx < minUnit) n--
+  return n
 }

@@ -1,6 +1,6 @@
 // The app's few addresses, read once at page load (every move between them is a full page load):
 // `/login`, `/board` (what a logged-in user may see), `/board/<id>` (one board, with a display
-// token on a TV) and `/supervisor` (the team lead's table of every queue they may see), `/admin/definitions`, `/admin/screens`, `/admin/boards`, `/admin/access`, `/admin/queues`. Also where a login may send the browser next: same-origin paths only.
+// token on a TV) and `/supervisor` (the team lead's table of every queue they may see), `/admin/definitions`, `/admin/screens`, `/admin/boards`, `/admin/access`, `/admin/queues`, `/admin/teams`. Also where a login may send the browser next: same-origin paths only.
 
 export type Route =
   | { view: 'login'; next: string }
@@ -17,6 +17,7 @@ export type Route =
   | { view: 'adminBoards' }
   | { view: 'adminAccess' }
   | { view: 'adminQueues' }
+  | { view: 'adminTeams' }
   | { view: 'notFound' }
 
 /** Where a login goes when it was not sent from somewhere else. */
@@ -31,6 +32,7 @@ export function parseRoute(pathname: string, search: string, origin: string): Ro
   if (/^\/admin\/boards\/?$/.test(pathname)) return { view: 'adminBoards' }
   if (/^\/admin\/access\/?$/.test(pathname)) return { view: 'adminAccess' }
   if (/^\/admin\/queues\/?$/.test(pathname)) return { view: 'adminQueues' }
+  if (/^\/admin\/teams\/?$/.test(pathname)) return { view: 'adminTeams' }
   const board = /^\/board(?:\/([^/]+))?\/?$/.exec(pathname)
   if (pathname === '/' || board) {
     let boardId: string | null = null
