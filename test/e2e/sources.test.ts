@@ -4,16 +4,17 @@
 import type { FastifyInstance } from 'fastify'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postEvents, testApp } from '../integration/helpers.js'
-import { launchBrowser } from './browser.js'
+import { ADMIN_PASSWORD, auth, postEvents, testApp } from '../integration/helpers.js'
+import { launchBrowser, logIn } from './browser.js'
 
 let app: FastifyInstance
 let browser: Awaited<ReturnType<typeof launchBrowser>>
 let tv: Page
+let base: string
 
 beforeAll(async () => {
   app = await testApp({ sourceQuietSec: 4 })
-  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  base = await app.listen({ port: 0, host: '127.0.0.1' })
   await postEvents(app, [{ id: 'e1', type: 'call.queued', ts: Date.now(), callId: 'c1', queue: 'east', source: 'pbx-sh' }])
   const token = (await app.displayTokens.create({ name: 'tv', boardId: 'floor', createdBy: 'test' })).secret
   browser = await launchBrowser()
@@ -38,5 +39,25 @@ describe('sources on the board', () => {
     expect(await reason.textContent()).toContain('pbx-sh')
     await postEvents(app, [{ id: 'e2', type: 'call.abandoned', ts: Date.now(), callId: 'c1', queue: 'east', source: 'pbx-sh' }])
     await tv.locator('[data-testid="board"][data-state="live"]').waitFor({ timeout: 5_000 })
+  })
+
+  it('lets an admin see the sources and let one rest, with the reason for a wrong limit in its row', async () => {
+    const admin = await browser.context.newPage()
+    await logIn(browser.context, base, 'admin', ADMIN_PASSWORD)
+    await admin.goto(`${base}/admin/screens`)
+    const row = admin.locator('[data-testid="source-row"][data-source="pbx-sh"]')
+    await row.waitFor({ timeout: 10_000 })
+    expect(await row.textContent()).toContain('east')
+    await row.getByTestId('source-limit').fill('0')
+    await row.getByTestId('source-save').click()
+    await expect.poll(() => row.getByTestId('source-error').textContent(), { timeout: 5_000 }).toContain('1')
+    await row.getByTestId('source-limit').fill('')
+    await row.getByTestId('source-save').click()
+    await expect
+      .poll(async () => (await app.inject({ url: '/api/v1/sources', headers: auth })).json().sources[0].quietAfterSec)
+      .toBeNull()
+    // silent for longer than the default 4 s, and the board stays live
+    await new Promise((r) => setTimeout(r, 6_000))
+    expect(await tv.getByTestId('board').getAttribute('data-state')).toBe('live')
   })
 })
