@@ -1,6 +1,6 @@
 // buildApp(config): a ready Fastify instance, not yet listening. Plugins are registered in the
-// order data flows: store → security and auth → configuration → ingest → aggregate → push → the
-// read and admin APIs → web.
+// order data flows: store → security and auth → configuration → ingest → aggregate → push → alerts
+// → the read and admin APIs → web.
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -26,6 +26,11 @@ import { isUnavailable } from './store/redis.js'
 import { STATUS_CODES } from 'node:http'
 import secureJson from 'secure-json-parse'
 import admin from './admin/plugin.js'
+import delivery from './alerts/delivery-plugin.js'
+import alertEngine from './alerts/plugin.js'
+import alertRules from './routes/alert-rules.js'
+import alerts from './routes/alerts.js'
+import channels from './routes/channels.js'
 import security from './plugins/security.js'
 import audit from './routes/audit.js'
 import boards from './routes/boards.js'
@@ -66,6 +71,8 @@ export interface AppOptions {
   /** the Redis to use; the launcher starts a local one when the config has none */
   redisUrl: string
   logger?: FastifyServerOptions['logger']
+  /** the alert engine's clock (tests move it on); Date.now by default */
+  alertClock?: () => number
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -161,6 +168,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     sessionIdleMinutes: config.sessionIdleMinutes,
   })
   await app.register(admin, { timezone: config.timezone, sourceQuietSec: config.sourceQuietSec })
+  await app.register(delivery, { delivery: config.delivery, publicUrl: config.publicUrl })
   await app.register(ingest, {
     maxBatchEvents: config.maxBatchEvents,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -168,6 +176,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(aggregate)
   await app.register(push, { trustProxy: config.trustProxy })
+  await app.register(alertEngine, { now: opts.alertClock })
   await app.register(session, { loginRateLimit: config.loginRateLimit })
   await app.register(figures)
   await app.register(definitions)
@@ -179,6 +188,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(sources)
   await app.register(users)
   await app.register(keys)
+  await app.register(channels)
+  await app.register(alertRules)
+  await app.register(alerts)
   await app.register(audit)
   await app.register(health)
   await app.register(web, { webDir: config.webDir })

@@ -35,6 +35,27 @@ export interface Config {
   sourceQuietSec: number
   /** behind a reverse proxy: trust X-Forwarded-* from it (true, or its addresses, comma-separated) */
   trustProxy: boolean | string
+  /** the address people open the wallboard at: links in alert messages point here */
+  publicUrl: string
+  /** alert delivery: concurrency, timeouts, retries and the queue's bound */
+  delivery: DeliveryConfig
+}
+
+/** How alert notifications are delivered (server/alerts/outbox.ts). */
+export interface DeliveryConfig {
+  /** deliveries under way at once, per process */
+  concurrency: number
+  /** one HTTP request or SMTP conversation may take this long */
+  timeoutMs: number
+  /** the first retry waits up to this long; each further one up to twice as long (full jitter) */
+  retryMinMs: number
+  /** … but never more than this */
+  retryMaxMs: number
+  /** a notification not delivered after this many attempts, or this long, has failed */
+  maxAttempts: number
+  giveUpAfterMs: number
+  /** at most this many pending; a new one then pushes the oldest pending out (dropped, counted, logged) */
+  maxPending: number
 }
 
 export class ConfigError extends Error {
@@ -87,8 +108,9 @@ export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } 
     throw new ConfigError('WALLBOARD_SESSION_SECRET: must be at least 32 characters')
   const prefix = env['WALLBOARD_REDIS_PREFIX'] ?? 'wb:'
   if (/[{}\s]/.test(prefix)) throw new ConfigError('WALLBOARD_REDIS_PREFIX: must not contain braces or spaces')
+  const port = int(env, 'PORT', 3000, 0, 65535)
   return {
-    port: int(env, 'PORT', 3000, 0, 65535),
+    port,
     host: env['HOST'] || '0.0.0.0',
     redisUrl,
     redisPrefix: prefix,
@@ -108,5 +130,23 @@ export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } 
     historyDays: int(env, 'WALLBOARD_HISTORY_DAYS', 400, 35, 3660),
     sourceQuietSec: int(env, 'WALLBOARD_SOURCE_QUIET_SEC', 300, 1, 7 * 86_400),
     trustProxy: proxy(env['WALLBOARD_TRUST_PROXY']),
+    publicUrl: publicUrl(env, port),
+    delivery: {
+      concurrency: int(env, 'WALLBOARD_NOTIFY_CONCURRENCY', 4, 1, 64),
+      timeoutMs: int(env, 'WALLBOARD_NOTIFY_TIMEOUT_MS', 10_000, 100, 120_000),
+      retryMinMs: int(env, 'WALLBOARD_NOTIFY_RETRY_MIN_MS', 1_000, 10, 3_600_000),
+      retryMaxMs: int(env, 'WALLBOARD_NOTIFY_RETRY_MAX_MS', 300_000, 10, 86_400_000),
+      maxAttempts: int(env, 'WALLBOARD_NOTIFY_MAX_ATTEMPTS', 1_000, 1, 100_000),
+      giveUpAfterMs: int(env, 'WALLBOARD_NOTIFY_GIVE_UP_SEC', 86_400, 1, 30 * 86_400) * 1000,
+      maxPending: int(env, 'WALLBOARD_NOTIFY_MAX_PENDING', 10_000, 1, 1_000_000),
+    },
   }
+}
+
+function publicUrl(env: Env, port: number): string {
+  const raw = env['WALLBOARD_PUBLIC_URL']
+  if (raw === undefined || raw === '') return `http://localhost:${port}`
+  if (!/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(raw))
+    throw new ConfigError(`WALLBOARD_PUBLIC_URL: expected http(s)://host[:port][/path], got ${JSON.stringify(raw)}`)
+  return raw.replace(/\/+$/, '')
 }

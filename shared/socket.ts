@@ -1,6 +1,7 @@
 // The socket contract, typed both ways: the server's `Server<ClientToServer, ServerToClient>` and
 // the browser's `Socket<ServerToClient, ClientToServer>` both come from here.
 // Server → client events are nouns; client → server commands are `noun:verb` with typed acks.
+import type { Alert } from './alerts.js'
 import type { Denial, Principal } from './auth.js'
 import type { AgentFigures, FiguresSnapshot, QueueFigures } from './figures/schema.js'
 import type { SourceHealth } from './sources.js'
@@ -42,6 +43,12 @@ export interface AgentsUpdate {
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: string }
 
+/** The open alerts a connection may see (`alerts:list`): a team lead's teams', a TV's board banners. */
+export interface AlertList {
+  serverNow: number
+  alerts: Alert[]
+}
+
 /** What a connection asks to watch: one board, one team's queues, or every queue it may see. */
 export type ViewRequest = { board: string } | { team: string } | { all: true }
 
@@ -56,6 +63,11 @@ export interface ServerToClientEvents {
   agents: (update: AgentsUpdate) => void
   /** the connection's credential stopped being valid (token revoked, logged out); it is closed next */
   denied: (denial: Denial) => void
+  /**
+   * an alert made a transition (fired, escalated, acknowledged, resolved): to supervisors and admins,
+   * to team leads for their teams, and to TVs for banner alerts of their board's queues
+   */
+  alert: (alert: Alert) => void
 }
 
 export interface ClientToServerEvents {
@@ -65,6 +77,10 @@ export interface ClientToServerEvents {
   'view:subscribe': (view: ViewRequest, ack: (result: Ack<FiguresSnapshot>) => void) => void
   /** starts agent updates for this connection (a logged-in user's); answers with every agent it may see */
   'agents:subscribe': (ack: (result: Ack<AgentsUpdate>) => void) => void
+  /** the open alerts this connection may see */
+  'alerts:list': (ack: (result: Ack<AlertList>) => void) => void
+  /** acknowledges an open alert (a logged-in user who may see it); answers with the alert */
+  'alert:ack': (id: string, ack: (result: Ack<Alert>) => void) => void
 }
 
 /**

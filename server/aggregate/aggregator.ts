@@ -6,7 +6,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { DefinitionBook } from '../../shared/definitions.js'
 import { type AggregateState, DEFAULT_RETENTION, applyEvent, emptyState, prune, reindex } from '../../shared/figures/aggregate.js'
-import type { WallboardEvent } from '../../shared/events.js'
+import type { EventOf, WallboardEvent } from '../../shared/events.js'
 import { UNNAMED_SOURCE, noteSource } from '../../shared/sources.js'
 import type { EventLog } from '../store/event-log.js'
 import { isUnavailable } from '../store/redis.js'
@@ -38,6 +38,8 @@ export interface AppliedBatch {
   queues: Set<string>
   agents: Set<string>
   events: number
+  /** the survey responses applied (and saved) in the batch, for the alert engine's event rules */
+  surveys: Array<EventOf<'survey.response'>>
 }
 
 export interface AggregatorEvents {
@@ -63,6 +65,8 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   private savedDefinitions = 0
   private loop: Promise<void> | null = null
   private lastPrune = 0
+  /** survey responses applied since the last `applied` event: handed on only once saved */
+  private surveys: Array<EventOf<'survey.response'>> = []
   private readonly now: () => number
   private readonly batchSize: number
   private readonly blockMs: number
@@ -180,6 +184,7 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
         this.applied++
       }
       applyEvent(this.state, event, this.book)
+      if (event.type === 'survey.response') this.surveys.push(event)
       if (this.newestEventAt === null || event.ts > this.newestEventAt) this.newestEventAt = event.ts
       this.noteSource(event, entry.position)
     }
@@ -196,7 +201,9 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     this.healthy = true
     const { touchedQueues, touchedAgents } = this.state
     if (touchedQueues.size || touchedAgents.size || entries.length) {
-      this.emit('applied', { queues: new Set(touchedQueues), agents: new Set(touchedAgents), events: entries.length })
+      const surveys = this.surveys
+      this.surveys = []
+      this.emit('applied', { queues: new Set(touchedQueues), agents: new Set(touchedAgents), events: entries.length, surveys })
       touchedQueues.clear()
       touchedAgents.clear()
     }
@@ -212,7 +219,12 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     const r = await recomputeForDefinitions(this.state, this.opts.log, this.position, this.book, book, started)
     this.book = book
     await this.save()
-    this.emit('applied', { queues: new Set(this.state.touchedQueues), agents: new Set(this.state.touchedAgents), events: 0 })
+    this.emit('applied', {
+      queues: new Set(this.state.touchedQueues),
+      agents: new Set(this.state.touchedAgents),
+      events: 0,
+      surveys: [],
+    })
     this.state.touchedQueues.clear()
     this.state.touchedAgents.clear()
     this.opts.logger.info(

@@ -101,3 +101,36 @@ export function decideView(p: Principal, view: ViewRequest, dir: Directory): Vie
   // A team lead's "everything" is the union of their teams' rooms.
   return { ok: true, queues: visibleQueues(p, dir), rooms: p.user.teams.map((t) => `team:${t}`), name: '' }
 }
+
+/**
+ * Alerts: who sees everything sees every alert; a team lead those of their teams: a figure alert by
+ * its queue's team now, an agent or survey alert by its team or the queue of its call.
+ */
+export function alertVisible(
+  p: Principal,
+  alert: { kind: string; subject: { queue: string | null; team: string | null } },
+  dir: Directory,
+): boolean {
+  if (seesEverything(p)) return true
+  if (p.kind !== 'user' || p.user.role !== 'teamlead') return false
+  const { queue, team } = alert.subject
+  const queueTeam = queue === null ? null : dir.teamOf(queue)
+  if (queueTeam !== null && p.user.teams.includes(queueTeam)) return true
+  return alert.kind !== 'figure' && team !== null && p.user.teams.includes(team)
+}
+
+/** Alert rules: a team lead's are those whose scope is a team of theirs or a queue of one (never `all`). */
+export function alertScopeVisible(
+  p: Principal,
+  scope: { queue: string } | { team: string } | { all: true },
+  dir: Directory,
+): boolean {
+  if (seesEverything(p)) return true
+  if (p.kind !== 'user' || p.user.role !== 'teamlead') return false
+  if ('team' in scope) return p.user.teams.includes(scope.team)
+  if ('queue' in scope) {
+    const team = dir.teamOf(scope.queue)
+    return team !== null && p.user.teams.includes(team)
+  }
+  return false
+}

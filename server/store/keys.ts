@@ -51,6 +51,36 @@ export interface Keys {
   secrets: string
   /** prefix of @fastify/rate-limit's counters */
   rateLimit: string
+  /** the alert engine's rules, alerts and tracking (server/alerts/store.ts) */
+  alerts: AlertKeys
+  /** hash: channel id → channel JSON, secrets included (never sent to a browser) */
+  channels: string
+  /** hash per channel: how its deliveries go (failures in a row, last error, since when, last delivered) */
+  channelStatus(id: string): string
+  /** hash: notification id → notification JSON (state, attempts, last error, the alert as it was) */
+  notifications: string
+  /** sorted sets of notification ids: pending by creation (the bounded queue), due by next attempt, every one by creation (the delivery log) */
+  notificationsPending: string
+  notificationsDue: string
+  notificationsLog: string
+  /** string per queued notification, with a TTL: the dedupe marker of (alert, transition, channel) */
+  notificationQueued(id: string): string
+}
+
+export interface AlertKeys {
+  /** hash: rule id → alert rule JSON */
+  rules: string
+  /** hash: alert id → alert JSON, of the alerts still open (firing or acknowledged) */
+  open: string
+  /** hash: alert id → alert JSON of resolved alerts; `resolvedAt` (zset: id → resolvedAt) bounds it */
+  resolved: string
+  resolvedAt: string
+  /** hash: `<rule id>|q:<queue>` or `<rule id>|a:<agent>` → tracking JSON (timers, cooldown, its open alert) */
+  tracks: string
+  /** hash: `<alert id>:<history index>` → channel ids JSON: transitions saved but not yet handed to the notifier */
+  unnotified: string
+  /** string: the log position up to which survey responses were handed to the alert engine */
+  surveyPosition: string
 }
 
 export interface SecretKeys {
@@ -83,5 +113,21 @@ export function redisKeys(prefix: string): Keys {
     audit: `${base}audit`,
     secrets: `${base}secrets`,
     rateLimit: `${base}rate:`,
+    alerts: {
+      rules: `${base}alert-rules`,
+      open: `${base}alerts:open`,
+      resolved: `${base}alerts:resolved`,
+      resolvedAt: `${base}alerts:resolved-at`,
+      tracks: `${base}alerts:tracks`,
+      unnotified: `${base}alerts:unnotified`,
+      surveyPosition: `${base}alerts:survey-position`,
+    },
+    channels: `${base}channels`,
+    channelStatus: (id) => `${base}channel-status:${id}`,
+    notifications: `${base}notifications`,
+    notificationsPending: `${base}notifications:pending`,
+    notificationsDue: `${base}notifications:due`,
+    notificationsLog: `${base}notifications:log`,
+    notificationQueued: (id) => `${base}notification-queued:${id}`,
   }
 }

@@ -14,6 +14,7 @@ import type {
   ViewRequest,
 } from '../../shared/socket.js'
 import type { FiguresSnapshot } from '../../shared/figures/schema.js'
+import { alertIdOf } from '../../shared/alert-engine.js'
 import { type Browser, auth, login, testApp } from './helpers.js'
 
 type Who = 'none' | 'display' | 'leadOther' | 'leadA' | 'supervisor' | 'admin' | 'revokedKey' | 'ingestKey' | 'readKey'
@@ -31,8 +32,11 @@ let ids: {
   token: () => Promise<string>
   key: () => Promise<string>
   team: () => Promise<string>
+  channel: () => Promise<string>
 }
 const sockets: Socket[] = []
+/** An alert channel whose deliveries go nowhere. */
+const CHANNEL = { type: 'slack', name: 'authz', url: 'http://127.0.0.1:1/services/authz' }
 
 beforeAll(async () => {
   app = await testApp()
@@ -112,11 +116,44 @@ beforeAll(async () => {
         .id,
     team: async () =>
       (await adminCall({ method: 'PUT', url: `/api/v1/teams/target-${n++}`, payload: { name: 'Target' } })).json().id,
+    channel: async () => (await adminCall({ method: 'POST', url: '/api/v1/channels', payload: CHANNEL })).json().id,
   }
 })
 afterAll(async () => {
   for (const s of sockets) s.disconnect()
   await app.close()
+})
+
+// Alert rules of team A, and alerts to act on: an event rule makes a task of each detractor survey
+// about li (team A), so every row that acts on an alert gets a fresh one.
+const alertIds = { rule: async () => '', alert: async () => '' }
+beforeAll(async () => {
+  const admin = await login(app)
+  const rule = async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/alert-rules',
+      headers: admin.headers,
+      payload: bodyFor('alert-rule') as object,
+    })
+    expect(res.statusCode, res.body).toBe(201)
+    return res.json().id as string
+  }
+  const tasks = await rule()
+  let n = 0
+  alertIds.rule = rule
+  alertIds.alert = async () => {
+    const id = `authz-survey-${n++}`
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: auth,
+      payload: { id, type: 'survey.response', ts: Date.now(), agent: 'li', nps: 0 },
+    })
+    await app.aggregator.drain()
+    await app.alerts.settle()
+    return alertIdOf(tasks, 'survey', id)
+  }
 })
 
 // Expected status per credential, in WHO order.
@@ -159,6 +196,21 @@ const routes: Row[] = [
   ['POST', '/api/v1/keys', { name: 'k', scopes: ['read'] }, [I, I, F, F, F, 201, I, F, F]],
   ['DELETE', async () => `/api/v1/keys/${await ids.key()}`, undefined, [I, I, F, F, F, 200, I, F, F]],
   ['GET', '/api/v1/audit', undefined, [I, I, F, F, F, 200, I, F, F]],
+  // Team leads manage the rules of their teams (another team's rule is unknown to them); supervisors read.
+  ['GET', '/api/v1/alert-rules', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
+  ['POST', '/api/v1/alert-rules', 'alert-rule', [I, I, F, 201, F, 201, I, F, F]],
+  ['PATCH', async () => `/api/v1/alert-rules/${await alertIds.rule()}`, { name: 'Renamed' }, [I, I, 404, 200, F, 200, I, F, F]],
+  ['DELETE', async () => `/api/v1/alert-rules/${await alertIds.rule()}`, undefined, [I, I, 404, 204, F, 204, I, F, F]],
+  ['GET', '/api/v1/alerts', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
+  ['POST', async () => `/api/v1/alerts/${await alertIds.alert()}/ack`, undefined, [I, I, 404, 200, 200, 200, I, F, F]],
+  ['POST', async () => `/api/v1/alerts/${await alertIds.alert()}/resolve`, undefined, [I, I, 404, 200, 200, 200, I, F, F]],
+  ['GET', '/api/v1/channels', undefined, [I, I, F, F, F, 200, I, F, F]],
+  ['POST', '/api/v1/channels', CHANNEL, [I, I, F, F, F, 201, I, F, F]],
+  ['PATCH', async () => `/api/v1/channels/${await ids.channel()}`, { name: 'Renamed' }, [I, I, F, F, F, 200, I, F, F]],
+  ['DELETE', async () => `/api/v1/channels/${await ids.channel()}`, undefined, [I, I, F, F, F, 204, I, F, F]],
+  // the admin's test send fails (nothing listens on port 1) and says so: 200 with the error
+  ['POST', async () => `/api/v1/channels/${await ids.channel()}/test`, {}, [I, I, F, F, F, 200, I, F, F]],
+  ['GET', '/api/v1/notifications', undefined, [I, I, F, F, F, 200, I, F, F]],
   ['GET', '/metrics', undefined, [I, I, F, F, F, 200, I, F, 200]],
   ['GET', '/api/v1/session', undefined, [I, I, 200, 200, 200, 200, I, I, I]],
 ]
@@ -169,6 +221,22 @@ function bodyFor(kind: unknown): unknown {
     return { id: `authz-${unique++}`, type: 'call.queued', ts: Date.now(), callId: `a${unique}`, queue: 'authz' }
   if (kind === 'user') return { username: `new-user-${unique++}`, password: 'new-user-password', role: 'supervisor' }
   if (kind === 'board') return { name: `new board ${unique++}` }
+  if (kind === 'alert-rule') {
+    return {
+      kind: 'event',
+      name: `call back ${unique++}`,
+      enabled: true,
+      activeHours: null,
+      cooldownSec: 0,
+      channels: [],
+      banner: false,
+      sound: false,
+      scope: { team: 'A' },
+      trigger: 'detractor',
+      dueMin: 240,
+      escalation: [{ level: 'teamlead', channels: [] }],
+    }
+  }
   return kind
 }
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { inject } from 'vitest'
 import { bootstrap } from '../../server/admin/bootstrap.js'
-import { buildApp } from '../../server/app.js'
+import { type AppOptions, buildApp } from '../../server/app.js'
 import { type Config, loadConfig } from '../../server/config.js'
 
 export const TEST_KEY = 'test-key-0123456789abcdef'
@@ -35,9 +35,12 @@ export function zoneAtHour(hour: number, nowMs: number): { zone: string; offsetH
   return { zone: offset === 0 ? 'Etc/UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`, offsetHours: offset }
 }
 
-export async function testApp(overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+export async function testApp(
+  overrides: Partial<Config> = {},
+  options: Pick<AppOptions, 'alertClock' | 'logger'> = {},
+): Promise<FastifyInstance> {
   const config = testConfig(overrides)
-  const app = await buildApp({ config, redisUrl: inject('redisUrl'), logger: false })
+  const app = await buildApp({ config, redisUrl: inject('redisUrl'), logger: false, ...options })
   await app.ready()
   await bootstrap(app, { adminPassword: config.adminPassword, bootstrapKey: config.apiKey })
   return app

@@ -6,6 +6,8 @@ import type { Socket } from 'socket.io-client'
 import type { Denial, DenialCode } from '../../shared/auth.js'
 import type { AgentFigures, FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
 import { type SourceHealth, isQuiet, sourcesOf } from '../../shared/sources.js'
+import type { Alert } from '../../shared/alerts.js'
+import { mergeAlert, sortAlerts } from './alerts.js'
 import {
   type AgentsUpdate,
   type ClientToServerEvents,
@@ -56,6 +58,10 @@ export class LiveBoard {
   /** Server clock, epoch ms, when the board locked. */
   lockedAt = $state<number | null>(null)
   health = $state.raw<Health | null>(null)
+  /** the open alerts this connection may see (critical first, then newest); resolved ones leave */
+  alerts = $state.raw<Alert[]>([])
+  /** the newest alert that fired (or escalated) since the page opened, for a sound */
+  lastFired = $state.raw<Alert | null>(null)
   connected = $state(false)
   hasData = $state(false)
   /** Client clock, epoch ms, when the last message (snapshot, update or health) arrived. */
@@ -127,6 +133,7 @@ export class LiveBoard {
     s.on('denied', this.onDenied)
     s.on('agents', this.onAgents)
     s.on('reload', this.onReload)
+    s.on('alert', this.onAlert)
     document.addEventListener('visibilitychange', this.onVisibilityChange)
     this.tick()
     if (!s.connected) s.connect()
@@ -235,6 +242,7 @@ export class LiveBoard {
     if (this.denial === null) this.lockedAt = Date.now() + this.clockOffsetMs
     if (this.denial === null || denial.code !== 'unauthorized') this.denial = denial
     this.queues = []
+    this.alerts = []
     this.agents = []
     this.view = null
     this.asOf = this.figuresAsOf = null
@@ -277,12 +285,41 @@ export class LiveBoard {
     this.applySnapshot(snapshot)
   }
 
+  private readonly onAlert = (alert: Alert): void => {
+    if (this.denial !== null) return
+    this.alerts = mergeAlert(this.alerts, alert)
+    const last = alert.history[alert.history.length - 1]
+    if (alert.state === 'firing' && (last?.transition === 'fired' || last?.transition === 'escalated')) this.lastFired = alert
+  }
+
+  /** Acknowledges an alert over the socket; resolves to null, or to the server's reason it could not. */
+  acknowledge(id: string): Promise<string | null> {
+    return new Promise((resolve) => {
+      this.socket.timeout(10_000).emit('alert:ack', id, (err, r) => {
+        if (err) resolve('timeout')
+        else if (!r.ok) resolve(r.error)
+        else {
+          this.alerts = mergeAlert(this.alerts, r.data)
+          resolve(null)
+        }
+      })
+    })
+  }
+
+  /** Asks for every open alert (after each snapshot: a reconnect may have missed transitions). */
+  private loadAlerts(): void {
+    this.socket.emit('alerts:list', (r) => {
+      if (r.ok) this.alerts = sortAlerts(r.data.alerts)
+    })
+  }
+
   private applySnapshot(snapshot: FiguresSnapshot): void {
     this.queues = snapshot.queues
     this.view = snapshot.view
     this.timeZone = snapshot.timezone
     this.asOf = this.figuresAsOf = snapshot.asOf
     this.hasData = true
+    this.loadAlerts()
   }
 
   private readonly onUpdate = (update: FiguresUpdate): void => {
@@ -355,6 +392,7 @@ export class LiveBoard {
     s.off('denied', this.onDenied)
     s.off('agents', this.onAgents)
     s.off('reload', this.onReload)
+    s.off('alert', this.onAlert)
     document.removeEventListener('visibilitychange', this.onVisibilityChange)
     for (const t of [this.tickTimer, this.resyncRetry, this.reconnectTimer]) if (t !== null) clearTimeout(t)
   }

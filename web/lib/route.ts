@@ -17,6 +17,7 @@ export type Route =
   | { view: 'adminBoards' }
   | { view: 'adminAccess' }
   | { view: 'adminQueues' }
+  | { view: 'adminAlerts' }
   | { view: 'adminTeams' }
   | { view: 'notFound' }
 
@@ -32,6 +33,7 @@ export function parseRoute(pathname: string, search: string, origin: string): Ro
   if (/^\/admin\/boards\/?$/.test(pathname)) return { view: 'adminBoards' }
   if (/^\/admin\/access\/?$/.test(pathname)) return { view: 'adminAccess' }
   if (/^\/admin\/queues\/?$/.test(pathname)) return { view: 'adminQueues' }
+  if (/^\/admin\/alerts\/?$/.test(pathname)) return { view: 'adminAlerts' }
   if (/^\/admin\/teams\/?$/.test(pathname)) return { view: 'adminTeams' }
   const board = /^\/board(?:\/([^/]+))?\/?$/.exec(pathname)
   if (pathname === '/' || board) {
