@@ -42,6 +42,29 @@ const channels: FastifyPluginAsync = async (app) => {
     async () => ({ channels: await Promise.all((await app.channels.list()).map(view)) }),
   )
 
+  app.get(
+    '/api/v1/channels/names',
+    {
+      preHandler: app.guard({ roles: ['admin', 'teamlead'] }),
+      schema: {
+        summary: 'The channels a rule may name: id, name and type only (for team leads writing their rules)',
+        tags,
+        security,
+        response: {
+          200: Type.Object({
+            channels: Type.Array(
+              Type.Object({ id: Type.String(), name: Type.String(), type: Type.String(), enabled: Type.Boolean() }),
+            ),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async () => ({
+      channels: (await app.channels.list()).map((c) => ({ id: c.id, name: c.name, type: c.type, enabled: c.enabled })),
+    }),
+  )
+
   app.post(
     '/api/v1/channels',
     {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_PASSWORD, testApp } from '../integration/helpers.js'
+import { ADMIN_PASSWORD, login, testApp } from '../integration/helpers.js'
 import { launchBrowser, logIn } from './browser.js'
 
 const SECRET = 'a-webhook-secret-of-some-length'
@@ -17,6 +17,7 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>
 let page: Page
 let receiver: Server
 let hookUrl: string
+let base: string
 const received: Array<{ headers: IncomingHttpHeaders; body: string }> = []
 
 beforeAll(async () => {
@@ -32,7 +33,7 @@ beforeAll(async () => {
   // a token in the query, as chat webhooks carry theirs: the page must never show it
   hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook?token=tok-0123456789abcdef`
   app = await testApp()
-  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  base = await app.listen({ port: 0, host: '127.0.0.1' })
   browser = await launchBrowser()
   await logIn(browser.context, base, 'admin', ADMIN_PASSWORD)
   page = await browser.context.newPage()
@@ -85,5 +86,40 @@ describe('the alert admin page', () => {
     const ts = String(last.headers['x-wallboard-timestamp'])
     const expected = createHmac('sha256', SECRET).update(`${ts}.${last.body}`).digest('hex')
     expect(last.headers['x-wallboard-signature']).toBe(`sha256=${expected}`)
+  })
+
+  it('lets a team lead route a rule of their team to a channel they see by name only', async () => {
+    const admin = await login(app)
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: admin.headers,
+      payload: { username: 'lin', password: 'lin-password-long', role: 'teamlead', teams: ['A'] },
+    })
+    expect(created.statusCode).toBe(201)
+    const lead = await launchBrowser()
+    try {
+      await logIn(lead.context, base, 'lin', 'lin-password-long')
+      const p = await lead.context.newPage()
+      await p.goto(`${base}/admin/alerts`)
+      await p.getByTestId('rule-form').waitFor({ timeout: 15_000 })
+      await p.locator('input[name="channels"]').first().waitFor({ timeout: 5_000 })
+      expect(await p.getByTestId('channel-form').count()).toBe(0)
+      expect(await p.content()).not.toContain('/hook')
+      await p.getByTestId('rule-name').fill('Team A backlog')
+      await p.getByTestId('rule-warn').fill('5')
+      await p.locator('input[name="channels"]').first().check()
+      // another team's queue is refused, naming the scope
+      await p.getByTestId('rule-scope').selectOption('team')
+      await p.getByTestId('rule-scope-id').fill('B')
+      await p.getByTestId('rule-save').click()
+      await expect.poll(() => p.getByTestId('rule-error-scope').textContent(), { timeout: 5_000 }).toContain('own teams')
+      await p.getByTestId('rule-scope-id').fill('A')
+      await p.getByTestId('rule-save').click()
+      await p.getByTestId('rule-notice').waitFor({ timeout: 5_000 })
+      await expect.poll(() => p.getByTestId('rule-row').count()).toBe(1)
+    } finally {
+      await lead.close()
+    }
   })
 })

@@ -172,6 +172,7 @@ const routes: Row[] = [
   ['GET', '/api/v1/definitions', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
   ['GET', '/api/v1/queues', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
   ['PATCH', '/api/v1/queues/billing', { name: 'Billing' }, [I, I, F, F, F, 200, I, F, F]],
+  ['GET', '/api/v1/channels/names', undefined, [I, I, 200, 200, F, 200, I, F, F]],
   ['GET', '/api/v1/sources', undefined, [I, I, 200, 200, 200, 200, I, F, 200]],
   ['PUT', '/api/v1/sources/pbx', { quietAfterSec: 600 }, [I, I, F, F, F, 200, I, F, F]],
   // an admin passes the guard and learns there is no such source
