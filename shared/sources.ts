@@ -61,9 +61,16 @@ export const SourceSettingsSchema = Type.Object(
 )
 export type SourceSettings = Type.Static<typeof SourceSettingsSchema>
 
-/** Quiet: nothing from it for longer than it may stay silent, on the server's clock. */
+/**
+ * A source is judged once it has sent this many events: a few events sent by hand (a test with
+ * curl, an import) must not leave a "source" that turns every board stale minutes later. A phone
+ * system sends this many within minutes of going live.
+ */
+export const JUDGED_AFTER_EVENTS = 20
+
+/** Quiet: an established source sent nothing for longer than it may stay silent, on the server's clock. */
 export function isQuiet(s: SourceHealth, serverNow: number): boolean {
-  return s.quietAfterSec !== null && serverNow - s.lastReceivedAt > s.quietAfterSec * 1000
+  return s.events >= JUDGED_AFTER_EVENTS && s.quietAfterSec !== null && serverNow - s.lastReceivedAt > s.quietAfterSec * 1000
 }
 
 /**

@@ -15,7 +15,19 @@ let base: string
 beforeAll(async () => {
   app = await testApp({ sourceQuietSec: 4 })
   base = await app.listen({ port: 0, host: '127.0.0.1' })
-  await postEvents(app, [{ id: 'e1', type: 'call.queued', ts: Date.now(), callId: 'c1', queue: 'east', source: 'pbx-sh' }])
+  const now = Date.now()
+  await postEvents(app, [
+    // agent states first: enough events for the source to be judged (JUDGED_AFTER_EVENTS)
+    ...Array.from({ length: 19 }, (_, i) => ({
+      id: `a${i}`,
+      type: 'agent.state',
+      ts: now - 1_000 + i,
+      agent: `x${i}`,
+      state: 'available',
+      source: 'pbx-sh',
+    })),
+    { id: 'e1', type: 'call.queued', ts: now, callId: 'c1', queue: 'east', source: 'pbx-sh' },
+  ])
   const token = (await app.displayTokens.create({ name: 'tv', boardId: 'floor', createdBy: 'test' })).secret
   browser = await launchBrowser()
   tv = await browser.context.newPage()

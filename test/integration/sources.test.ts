@@ -24,6 +24,15 @@ beforeAll(async () => {
     { id: 's2', type: 'call.queued', ts: startedAt - 90_000, callId: 'c2', queue: 'west', source: 'pbx-sh' },
     { id: 's3', type: 'agent.state', ts: startedAt - 30_000, agent: 'li', state: 'available', source: 'ami' },
     { id: 's4', type: 'call.queued', ts: startedAt - 10_000, callId: 'c3', queue: 'north' },
+    // enough for pbx-sh to be judged (JUDGED_AFTER_EVENTS)
+    ...Array.from({ length: 18 }, (_, i) => ({
+      id: `p${i}`,
+      type: 'agent.state',
+      ts: startedAt - 120_000 + i,
+      agent: `x${i}`,
+      state: 'available',
+      source: 'pbx-sh',
+    })),
   ])
 })
 afterAll(async () => {
@@ -44,7 +53,7 @@ describe('event sources', () => {
   it('lists each source with its newest event as stored and as sent, its count and its queues', async () => {
     const s = await listed()
     expect(Object.keys(s).sort()).toEqual(['', 'ami', 'pbx-sh'])
-    expect(s['pbx-sh']).toMatchObject({ events: 2, queues: ['east', 'west'], lastEventAt: startedAt - 60_000, quietAfterSec: 3 })
+    expect(s['pbx-sh']).toMatchObject({ events: 20, queues: ['east', 'west'], lastEventAt: startedAt - 60_000, quietAfterSec: 3 })
     expect(s['pbx-sh']!.lastReceivedAt).toBeGreaterThanOrEqual(startedAt - 1_000)
     expect(s['pbx-sh']!.lastReceivedAt).toBeLessThanOrEqual(Date.now())
     expect(s['ami']).toMatchObject({ events: 1, queues: [], quiet: false })
@@ -69,7 +78,7 @@ describe('event sources', () => {
     await postEvents(app, [
       { id: 's5', type: 'call.answered', ts: Date.now(), callId: 'c1', queue: 'east', agent: 'li', source: 'pbx-sh' },
     ])
-    expect((await listed())['pbx-sh']).toMatchObject({ quiet: false, events: 3 })
+    expect((await listed())['pbx-sh']).toMatchObject({ quiet: false, events: 21 })
   })
 
   it('lets an admin set a source’s own limit or none, with reasons for a wrong one, audited', async () => {
@@ -98,7 +107,7 @@ describe('event sources', () => {
     admin = await login(app)
     const s = await listed()
     expect(Object.keys(s).sort()).toEqual(['', 'pbx-sh'])
-    expect(s['pbx-sh']).toMatchObject({ events: 3, queues: ['east', 'west'] })
+    expect(s['pbx-sh']).toMatchObject({ events: 21, queues: ['east', 'west'] })
     expect(s['']).toMatchObject({ quietAfterSec: 600 })
   })
 })

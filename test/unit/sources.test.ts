@@ -1,7 +1,14 @@
 // Event sources' health: what is noted per event, when a source counts as quiet, and which
 // sources a board with given queues judges.
 import { describe, expect, it } from 'vitest'
-import { MAX_SOURCE_QUEUES, type SourceHealth, isQuiet, noteSource, sourcesOf } from '../../shared/sources.js'
+import {
+  JUDGED_AFTER_EVENTS,
+  MAX_SOURCE_QUEUES,
+  type SourceHealth,
+  isQuiet,
+  noteSource,
+  sourcesOf,
+} from '../../shared/sources.js'
 
 const health = (
   id: string,
@@ -12,7 +19,7 @@ const health = (
   id,
   lastReceivedAt,
   lastEventAt: lastReceivedAt,
-  events: 1,
+  events: JUDGED_AFTER_EVENTS,
   queues,
   quietAfterSec,
 })
@@ -37,6 +44,10 @@ describe('isQuiet', () => {
     expect(isQuiet(health('pbx', [], 0, 60), 60_000)).toBe(false)
     expect(isQuiet(health('pbx', [], 0, 60), 60_001)).toBe(true)
     expect(isQuiet(health('pbx', [], 0, null), 86_400_000)).toBe(false)
+  })
+
+  it('does not judge a source that has sent only a few events (a test by hand)', () => {
+    expect(isQuiet({ ...health('curl', [], 0, 60), events: JUDGED_AFTER_EVENTS - 1 }, 86_400_000)).toBe(false)
   })
 })
 

@@ -30,6 +30,14 @@ export function alertValue(figure: string | null, value: number | null, kind: Al
   return count(value, lang)
 }
 
+/** Its value against its threshold ("14 (threshold 10)"); a survey's score alone ("NPS 3"). */
+export function alertValueText(a: Alert, t: Translate, lang: Lang): string {
+  const value = alertValue(a.figure, a.value, a.kind, lang)
+  if (a.kind === 'event') return `${(a.figure ?? '').toUpperCase()} ${value}`
+  if (a.threshold === null) return value
+  return t('alerts.value', { value, threshold: alertValue(a.figure, a.threshold, a.kind, lang) })
+}
+
 /** What the alert watches, in words: a figure with its window, an agent state (and pause reason), a survey. */
 export function alertWhat(a: Alert, t: Translate): string {
   if (a.kind === 'agent') {
