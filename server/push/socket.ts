@@ -114,14 +114,13 @@ export default fp<PushOptions>(
       } catch {
         ok = false
       }
-      return {
-        serverNow: Date.now(),
-        asOf: aggregator.asOf,
-        newestEventAt: aggregator.newestEventAt,
-        lagEvents,
-        ok,
-        sources: app.sourceHealth(),
-      }
+      const sources = app.sourceHealth()
+      // After a restart the aggregator has applied nothing yet: the sources remember the newest event.
+      const newestEventAt = sources.reduce<number | null>(
+        (max, x) => (max === null || x.lastEventAt > max ? x.lastEventAt : max),
+        aggregator.newestEventAt,
+      )
+      return { serverNow: Date.now(), asOf: aggregator.asOf, newestEventAt, lagEvents, ok, sources }
     }
     app.decorate('health', health)
 

@@ -109,5 +109,7 @@ describe('event sources', () => {
     expect(Object.keys(s).sort()).toEqual(['', 'pbx-sh'])
     expect(s['pbx-sh']).toMatchObject({ events: 21, queues: ['east', 'west'] })
     expect(s['']).toMatchObject({ quietAfterSec: 600 })
+    // the newest event time is known before any event arrives after the restart
+    expect((await app.health()).newestEventAt).toBe(s['pbx-sh']!.lastEventAt)
   })
 })
