@@ -3,6 +3,7 @@
 // the route's validation (unknown fields rejected) and the OpenAPI description.
 import Type from 'typebox'
 import { API_KEY_SCOPES, Name, Password, ROLES, TeamId, TeamIds, Username } from './auth.js'
+import { ActiveHoursSchema } from './hours.js'
 import { ThresholdOverridesSchema } from './thresholds.js'
 
 const Ids = (what: string) => Type.Array(Name(`${what} id`), { maxItems: 1000, uniqueItems: true })
@@ -199,13 +200,20 @@ export const QueueSettingsSchema = Type.Object({
 })
 export type QueueSettings = Type.Static<typeof QueueSettingsSchema>
 
-/** A team's own record (PUT replaces it whole): the name views show for it, and its site. */
+/** A team's opening hours on the centre's clock; alert rules with `activeHours: "team"` are active within them. */
+const TeamHours = Type.Union([ActiveHoursSchema, Type.Null()], {
+  description:
+    "opening hours on the centre's clock (`to` before `from`: past midnight); null (or absent from a PUT): open around the clock",
+})
+
+/** A team's own record (PUT replaces it whole): the name views show for it, its site and its opening hours. */
 export const TeamInputSchema = Type.Object(
   {
     name: Name('name views show for the team', 200),
     site: Type.Optional(
       Type.Union([Name('site the team works from', 200), Type.Null()], { description: 'null or absent: no site' }),
     ),
+    hours: Type.Optional(TeamHours),
   },
   strict,
 )
@@ -215,6 +223,7 @@ export const TeamSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
   site: Type.Union([Type.String(), Type.Null()]),
+  hours: TeamHours,
   createdAt: Type.Number(),
   updatedAt: Type.Number(),
 })
@@ -225,6 +234,7 @@ export const TeamSummarySchema = Type.Object({
   id: Type.String(),
   name: Type.Union([Type.String(), Type.Null()], { description: 'null: no record, views show the id' }),
   site: Type.Union([Type.String(), Type.Null()]),
+  hours: TeamHours,
   record: Type.Boolean({ description: 'an admin saved a record for this team' }),
   queues: Type.Array(Type.String(), { description: 'queues whose settings name the team' }),
   leads: Type.Array(Type.String(), { description: 'usernames of the team leads of the team' }),

@@ -18,10 +18,12 @@
 //   subject stays quiet until the condition has cleared once (the person who resolved it dealt with it).
 // - Outside `activeHours` nothing fires or escalates and duration timers restart; open alerts still
 //   resolve when their figure recovers, so nothing is left firing overnight for no reason.
+// - `activeHours: "team"` means the opening hours of each subject's team (`subject.team`: a queue's
+//   team, an agent's, a task's). The shell reads them from the team records and hands them in as
+//   `teamHours`; a subject with no team, or whose team has no hours, is active around the clock.
 // - Event rules: a call-back task is created whatever the hours (the customer is owed it), but it
 //   escalates only within them.
 import {
-  type ActiveHours,
   type Alert,
   type AlertRule,
   type AlertScope,
@@ -34,6 +36,7 @@ import {
 } from './alerts.js'
 import { wallClock } from './figures/calendar.js'
 import type { AgentFigures, QueueFigures } from './figures/schema.js'
+import type { ActiveHours } from './hours.js'
 
 export type FigureRule = Extract<AlertRule, { kind: 'figure' }>
 export type AgentRule = Extract<AlertRule, { kind: 'agent' }>
@@ -131,6 +134,15 @@ export function isActive(hours: ActiveHours | null, now: number, timeZone: strin
   if (from < to) return hours.days.includes(day) && minute >= from && minute < to
   if (minute >= from) return hours.days.includes(day)
   return minute < to && hours.days.includes((day + 6) % 7)
+}
+
+/** A team's opening hours; null: around the clock (no record, or a record without hours). */
+export type TeamHours = (team: string) => ActiveHours | null
+
+/** The hours a rule is active for a subject of `team`: the rule's own, or with "team" that team's opening hours. */
+export function hoursFor(rule: AlertRule, team: string | null, teamHours: TeamHours): ActiveHours | null {
+  if (rule.activeHours !== 'team') return rule.activeHours
+  return team === null ? null : teamHours(team)
 }
 
 /** How long the active hours last, in minutes (at most a day). */
@@ -286,12 +298,13 @@ export function evaluateFigureRule(
   open: Alert | null,
   now: number,
   timeZone: string,
+  teamHours: TeamHours,
 ): Decision {
   const cleared = value !== null && hasCleared(rule, value)
   if (open && !rule.enabled) return { track: { ...IDLE, quietUntil: stillQuiet(track, now) }, change: retireAlert(open, now) }
   if (open && cleared)
     return { track: { ...IDLE, quietUntil: cooldownEnd(rule, now) }, change: resolved(open, now, 'figure', value) }
-  const active = rule.enabled && isActive(rule.activeHours, now, timeZone)
+  const active = rule.enabled && isActive(hoursFor(rule, team, teamHours), now, timeZone)
   const snoozed = track.snoozed && !cleared
   const level = value === null || !active || snoozed ? null : levelOf(rule, value)
   const since = level !== null ? (track.since ?? now) : null
@@ -355,6 +368,7 @@ export function evaluateAgentRule(
   open: Alert | null,
   now: number,
   timeZone: string,
+  teamHours: TeamHours,
 ): Decision {
   const inState =
     agent !== undefined &&
@@ -370,7 +384,7 @@ export function evaluateAgentRule(
     return { track: { ...IDLE, alertId: open.id, quietUntil }, change: null }
   }
   const snoozed = track.snoozed && inState
-  const active = rule.enabled && isActive(rule.activeHours, now, timeZone)
+  const active = rule.enabled && isActive(hoursFor(rule, agent?.team ?? null, teamHours), now, timeZone)
   if (inState && active && !snoozed && quietUntil === null && now - agent.since! >= rule.overSec * 1000) {
     const change = fire(
       rule,
@@ -448,9 +462,15 @@ export function nextLevel(rule: EventRule, level: EscalationLevel | null): Escal
  * A task not acknowledged by its due time escalates to the next level, due `dueMin` later again
  * (within active hours only). The last level stays overdue: there is no one above to tell.
  */
-export function escalateTask(rule: EventRule | undefined, alert: Alert, now: number, timeZone: string): Change | null {
+export function escalateTask(
+  rule: EventRule | undefined,
+  alert: Alert,
+  now: number,
+  timeZone: string,
+  teamHours: TeamHours,
+): Change | null {
   if (!rule?.enabled || alert.state !== 'firing' || alert.dueAt === null || now < alert.dueAt) return null
-  if (!isActive(rule.activeHours, now, timeZone)) return null
+  if (!isActive(hoursFor(rule, alert.subject.team, teamHours), now, timeZone)) return null
   const level = nextLevel(rule, alert.level)
   if (level === null) return null
   return step(alert, 'escalated', now, null, { level, dueAt: now + rule.dueMin * 60_000, severity: 'critical' })

@@ -9,6 +9,7 @@ import {
   WINDOW_ALERT_FIGURES,
 } from './alerts.js'
 import { activeMinutes } from './alert-engine.js'
+import { hoursProblems } from './hours.js'
 
 /** The range a figure's levels must lie in (percentages 0–100, NPS −100…100, counts and times ≥ 0). */
 function rangeOf(figure: string): [number, number] | null {
@@ -52,10 +53,11 @@ function figureProblems(rule: FigureRuleInput, path: string): string[] {
 
 export function alertRuleProblems(rule: AlertRuleInput, path = 'body'): string[] {
   const out: string[] = []
-  if (rule.activeHours !== null && rule.activeHours.from === rule.activeHours.to) {
-    out.push(`${path}.activeHours.to: must differ from from (for every hour of the day, set activeHours to null)`)
-  }
-  const windowSec = rule.activeHours === null ? null : activeMinutes(rule.activeHours) * 60
+  const hours = rule.activeHours
+  if (hours !== 'team') out.push(...hoursProblems(hours, `${path}.activeHours`))
+  // "team": each subject's team's opening hours, which are not known here (and may change after the
+  // rule is saved), so the checks against the length of the active window skip such rules.
+  const windowSec = hours === null || hours === 'team' ? null : activeMinutes(hours) * 60
   if (rule.kind === 'figure') {
     out.push(...figureProblems(rule, path))
     if (windowSec !== null && rule.forSec >= windowSec) {

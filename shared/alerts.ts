@@ -4,6 +4,7 @@
 // the server stores, routes and delivers.
 import Type from 'typebox'
 import { AGENT_LIVE_STATES } from './figures/schema.js'
+import { ActiveHoursSchema } from './hours.js'
 
 const strict = { additionalProperties: false } as const
 const Id = (what: string) =>
@@ -43,21 +44,6 @@ export const AlertScopeSchema = Type.Union(
 )
 export type AlertScope = Type.Static<typeof AlertScopeSchema>
 
-/** Hours a rule is active, in the centre's time zone (quiet outside them): e.g. weekdays 08:00–20:00. */
-export const ActiveHoursSchema = Type.Object(
-  {
-    days: Type.Array(Type.Integer({ minimum: 0, maximum: 6 }), {
-      minItems: 1,
-      uniqueItems: true,
-      description: '0 Sunday … 6 Saturday',
-    }),
-    from: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM' }),
-    to: Type.String({ pattern: '^([01]\\d|2[0-4]):[0-5]\\d$', description: 'HH:MM; before `from`: past midnight' }),
-  },
-  strict,
-)
-export type ActiveHours = Type.Static<typeof ActiveHoursSchema>
-
 const Routing = {
   channels: Type.Array(Id('channel id'), {
     maxItems: 20,
@@ -71,7 +57,10 @@ const Routing = {
 const RuleCommon = {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   enabled: Type.Boolean(),
-  activeHours: Type.Union([ActiveHoursSchema, Type.Null()], { description: 'null: always' }),
+  activeHours: Type.Union([ActiveHoursSchema, Type.Literal('team'), Type.Null()], {
+    description:
+      "when the rule is active (quiet outside), on the centre's clock. null: always; \"team\": within the opening hours of each subject's team (a queue's team from its settings, an agent's from its events, a call-back task's from its agent or else its queue); a subject with no team, or whose team has no record or no hours, is active around the clock",
+  }),
   cooldownSec: Seconds('after an alert resolves, the same rule and subject stay quiet this long'),
   ...Routing,
 }

@@ -1,15 +1,20 @@
-// Teams as their own records: the name views show for a team and its site. A team comes into
-// being wherever it is named (queue settings, team leads, boards, agent events); a record only
-// gives it a name, so a team without one shows its id. `summarizeTeams` is the pure part: every
-// team known, with what belongs to it.
+// Teams as their own records: the name views show for a team, its site and its opening hours (alert
+// rules with `activeHours: "team"` follow them). A team comes into being wherever it is named (queue
+// settings, team leads, boards, agent events); a record only gives it a name, so a team without one
+// shows its id. `summarizeTeams` is the pure part: every team known, with what belongs to it.
 import type { Redis } from 'ioredis'
 import type { Board, Team, TeamInput, TeamSummary } from '../../shared/admin.js'
 import type { User } from '../../shared/auth.js'
+import type { ActiveHours } from '../../shared/hours.js'
 import type { Keys } from '../store/keys.js'
 import { HashMirror } from './hash-mirror.js'
 
+/** A record as kept: those saved before teams had opening hours have none (open around the clock). */
+type StoredTeam = Omit<Team, 'hours'> & { hours?: ActiveHours | null }
+const asTeam = (row: StoredTeam): Team => ({ ...row, hours: row.hours ?? null })
+
 export class Teams {
-  private readonly rows: HashMirror<Team>
+  private readonly rows: HashMirror<StoredTeam>
 
   constructor(redis: Redis, keys: Keys) {
     this.rows = new HashMirror(redis, keys.teams)
@@ -20,11 +25,20 @@ export class Teams {
   }
 
   get(id: string): Team | undefined {
-    return this.rows.get(id)
+    const row = this.rows.get(id)
+    return row && asTeam(row)
   }
 
   list(): Team[] {
-    return this.rows.values().sort((a, b) => a.id.localeCompare(b.id))
+    return this.rows
+      .values()
+      .map(asTeam)
+      .sort((a, b) => a.id.localeCompare(b.id))
+  }
+
+  /** A team's opening hours; null: around the clock (no record, or none set). */
+  hoursOf(id: string): ActiveHours | null {
+    return this.rows.get(id)?.hours ?? null
   }
 
   /** The name views show for a team: its record's, else its id. */
@@ -35,16 +49,23 @@ export class Teams {
   /** Creates or replaces a team's record; `before` is null when it is new. */
   async put(id: string, input: TeamInput): Promise<{ before: Team | null; after: Team }> {
     await this.rows.refresh()
-    const before = this.rows.get(id) ?? null
+    const before = this.get(id) ?? null
     const now = Date.now()
-    const after: Team = { id, name: input.name, site: input.site ?? null, createdAt: before?.createdAt ?? now, updatedAt: now }
+    const after: Team = {
+      id,
+      name: input.name,
+      site: input.site ?? null,
+      hours: input.hours ?? null,
+      createdAt: before?.createdAt ?? now,
+      updatedAt: now,
+    }
     await this.rows.set(id, after)
     return { before, after }
   }
 
   async remove(id: string): Promise<Team | null> {
     await this.rows.refresh()
-    const team = this.rows.get(id)
+    const team = this.get(id)
     if (!team) return null
     await this.rows.delete(id)
     return team
@@ -68,12 +89,12 @@ export function summarizeTeams(sources: TeamSources): TeamSummary[] {
   const team = (id: string): TeamSummary => {
     let t = teams.get(id)
     if (!t) {
-      t = { id, name: null, site: null, record: false, queues: [], leads: [], boards: [], agents: 0 }
+      t = { id, name: null, site: null, hours: null, record: false, queues: [], leads: [], boards: [], agents: 0 }
       teams.set(id, t)
     }
     return t
   }
-  for (const r of sources.records) Object.assign(team(r.id), { name: r.name, site: r.site, record: true })
+  for (const r of sources.records) Object.assign(team(r.id), { name: r.name, site: r.site, hours: r.hours, record: true })
   for (const [queue, id] of sources.queues) if (id !== null) team(id).queues.push(queue)
   for (const u of sources.users) if (u.role === 'teamlead') for (const id of u.teams) team(id).leads.push(u.username)
   for (const b of sources.boards) for (const id of b.teams) team(id).boards.push(b.id)

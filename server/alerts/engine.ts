@@ -32,6 +32,7 @@ import {
 import type { Alert, AlertRule, AlertState, Transition } from '../../shared/alerts.js'
 import type { EventOf } from '../../shared/events.js'
 import type { AgentFigures, QueueFigures } from '../../shared/figures/schema.js'
+import type { ActiveHours } from '../../shared/hours.js'
 import { type AppliedBatch, comparePositions } from '../aggregate/aggregator.js'
 import type { EventLog } from '../store/event-log.js'
 import type { Notifier } from './notifier.js'
@@ -51,6 +52,8 @@ export interface AlertEngineOptions {
   teamOf: (queue: string) => string | null
   /** an agent's team, from the agent figures */
   agentTeam: (agent: string) => string | null
+  /** a team's opening hours, from its record (null: around the clock): rules with `activeHours: "team"` */
+  teamHours: (team: string) => ActiveHours | null
   /** the answered visit of a call: where a survey that names only the call belongs */
   visitOf: (callId: string) => { queue: string; agent: string } | undefined
   /** every queue's figures now */
@@ -339,7 +342,10 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
           const key = trackKey(rule.id, { queue: q })
           const track = this.tracks.get(key) ?? IDLE
           const value = figureValue(rule, this.queues.get(q), now)
-          await decide(key, evaluateFigureRule(rule, q, this.opts.teamOf(q), value, track, openOf(track), now, timeZone))
+          await decide(
+            key,
+            evaluateFigureRule(rule, q, this.opts.teamOf(q), value, track, openOf(track), now, timeZone, this.opts.teamHours),
+          )
         }
       } else if (rule.kind === 'agent' && this.agentsLoaded) {
         for (const id of only?.agents ?? this.agents.keys()) {
@@ -349,7 +355,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
           const track = this.tracks.get(key) ?? IDLE
           // Most agents are not in the rule's state and have nothing tracked: nothing to decide.
           if (track === IDLE && agent.state !== rule.state) continue
-          await decide(key, evaluateAgentRule(rule, agent, track, openOf(track), now, timeZone))
+          await decide(key, evaluateAgentRule(rule, agent, track, openOf(track), now, timeZone, this.opts.teamHours))
         }
       }
     }
@@ -357,7 +363,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       for (const alert of [...this.open.values()]) {
         if (alert.kind !== 'event') continue
         const rule = this.rule(alert.ruleId)
-        const change = escalateTask(rule?.kind === 'event' ? rule : undefined, alert, now, timeZone)
+        const change = escalateTask(rule?.kind === 'event' ? rule : undefined, alert, now, timeZone, this.opts.teamHours)
         if (change) await this.commit(change, undefined)
       }
       await this.retireOrphans(now, seen, timeZone)
@@ -375,7 +381,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       // An agent the figures no longer hold has left every state.
       if (rule?.kind === 'agent' && !this.agentsLoaded) continue
       if (rule?.kind === 'agent' && key.startsWith(`${ruleId}|a:`) && !this.agents.has(key.slice(ruleId.length + 3))) {
-        const d = evaluateAgentRule(rule, undefined, track, open, now, timeZone)
+        const d = evaluateAgentRule(rule, undefined, track, open, now, timeZone, this.opts.teamHours)
         if (d.change) await this.commit(d.change, [key, null])
         else await this.dropTrack(key)
         continue

@@ -58,6 +58,7 @@ export default fp<AlertsPluginOptions>(
       queues: () => app.directory.queues(),
       teamOf: (q) => app.directory.teamOf(q),
       agentTeam: (a) => aggregator.state.agents.get(a)?.team ?? null,
+      teamHours: (team) => app.teams.hoursOf(team),
       visitOf: (callId) => aggregator.state.answered.get(callId),
       queueFigures: () => figures.snapshot().queues,
       agentFigures: (ids) => figures.agents(ids).agents,

@@ -1,10 +1,12 @@
 // Teams: every team named anywhere (queue settings, team leads, boards, agent events), with its
-// record when an admin gave it one and what belongs to it. Admins create, rename and delete the
-// records; a record still in use is not deleted, so nothing is left naming a team silently.
+// record when an admin gave it one and what belongs to it. Admins create, rename, set the opening
+// hours of and delete the records; a record still in use is not deleted, so nothing is left naming
+// a team silently.
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import { type TeamInput, TeamInputSchema, TeamSchema, TeamSummarySchema } from '../../shared/admin.js'
 import { TeamId } from '../../shared/auth.js'
+import { hoursProblems } from '../../shared/hours.js'
 import { summarizeTeams, stillUsing } from '../admin/teams.js'
 import { seesEverything } from '../auth/policy.js'
 import { ConflictError } from '../auth/users.js'
@@ -47,7 +49,7 @@ const teams: FastifyPluginAsync = async (app) => {
     {
       preHandler: app.guard({ roles: ADMIN }),
       schema: {
-        summary: "Create or replace a team's record: its name and site",
+        summary: "Create or replace a team's record: its name, site and opening hours",
         tags: ['admin'],
         security: [{ session: [] }],
         params: TeamParams,
@@ -57,7 +59,11 @@ const teams: FastifyPluginAsync = async (app) => {
     },
     async (req, reply) => {
       const { id } = req.params as { id: string }
-      const { before, after } = await app.teams.put(id, req.body as TeamInput)
+      const input = req.body as TeamInput
+      const problems = hoursProblems(input.hours ?? null, 'body.hours')
+      if (problems.length > 0)
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: problems.join('; ') })
+      const { before, after } = await app.teams.put(id, input)
       await app.audit.record(actorOf(req), 'team.update', id, { before, after })
       await app.push.refreshViews()
       return reply.code(before === null ? 201 : 200).send(after)

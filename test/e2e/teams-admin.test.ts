@@ -1,6 +1,7 @@
 // Teams from the admin page, in a real headless Chromium: a team is created, listed with the queue
-// assigned to it and the agents its events name, renamed in its row; bad input is refused next to
-// its field, and deleting a team still in use is refused with the server's reason in its row.
+// assigned to it and the agents its events name, renamed in its row, given opening hours; bad input
+// is refused next to its field, and deleting a team still in use is refused with the server's reason
+// in its row.
 import type { FastifyInstance } from 'fastify'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -78,6 +79,42 @@ describe('teams', () => {
     await row('east').getByTestId('saved').waitFor({ timeout: 5_000 })
     await expect.poll(async () => (await teamOf('east'))?.name, { timeout: 5_000 }).toBe('East floor')
     expect((await teamOf('east'))?.site).toBe('Wuhan')
+  })
+
+  it('sets opening hours in its row, and opens the team around the clock again', async () => {
+    const hours = row('east').getByTestId('hours-open')
+    expect(await hours.isChecked()).toBe(true)
+    await hours.uncheck()
+    // Weekdays 08:00–20:00 to start from: Saturday too, and a night that runs past midnight.
+    await row('east').getByTestId('day-6').check()
+    await row('east').getByTestId('hours-from').fill('22:00')
+    await row('east').getByTestId('hours-to').fill('06:00')
+    await row('east').getByTestId('save').click()
+    await expect
+      .poll(async () => (await teamOf('east'))?.hours, { timeout: 5_000 })
+      .toEqual({ days: [1, 2, 3, 4, 5, 6], from: '22:00', to: '06:00' })
+    // What the server kept is what the row shows after a reload.
+    await page.reload()
+    await row('east').getByTestId('hours-from').waitFor({ timeout: 10_000 })
+    expect(await row('east').getByTestId('hours-open').isChecked()).toBe(false)
+    expect(await row('east').getByTestId('hours-to').inputValue()).toBe('06:00')
+    expect(await row('east').getByTestId('day-0').isChecked()).toBe(false)
+    expect(await row('east').getByTestId('day-6').isChecked()).toBe(true)
+
+    // The same from and to: refused, with the server's reason next to the hours.
+    await row('east').getByTestId('hours-to').fill('22:00')
+    await row('east').getByTestId('save').click()
+    await expect.poll(() => row('east').getByTestId('error-hours').textContent(), { timeout: 5_000 }).toMatch(/must differ/)
+    expect((await teamOf('east'))?.hours?.to).toBe('06:00')
+
+    await row('east').getByTestId('hours-open').check()
+    await row('east').getByTestId('save').click()
+    await expect.poll(async () => (await teamOf('east'))?.hours, { timeout: 5_000 }).toBeNull()
+    expect((await teamOf('east'))?.name).toBe('East floor')
+    // Reloaded, so that the row's own reload after saving cannot overwrite what the next test types.
+    await page.reload()
+    await row('east').getByTestId('input-name').waitFor({ timeout: 10_000 })
+    expect(await row('east').getByTestId('hours-open').isChecked()).toBe(true)
   })
 
   it("shows the server's reason next to the field for bad input", async () => {

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import { type Socket, io } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { TeamSummary } from '../../shared/admin.js'
 import type { Alert, AlertRule } from '../../shared/alerts.js'
 import type { Ack, AlertList, ClientToServerEvents, ServerToClientEvents } from '../../shared/socket.js'
 import { type Browser, auth, login, postEvents, testApp, testConfig } from './helpers.js'
@@ -188,6 +189,64 @@ describe('figure rules', () => {
     expect((await app.inject({ method: 'DELETE', url: `/api/v1/alert-rules/${id}`, headers: admin.headers })).statusCode).toBe(
       204,
     )
+  })
+})
+
+describe("rules on the team's opening hours", () => {
+  it('fire for a queue only while its team is open, and around the clock for a team without hours', async () => {
+    let offsetMs = 0
+    const { app, admin } = await start(undefined, () => Date.now() + offsetMs)
+    // Team "day" opens for an hour, two hours from now on the centre's clock (Shanghai, UTC+8 all
+    // year, so its minutes are UTC's), every day; team "any" has a record without hours.
+    const now = Date.now()
+    const hour = (new Date(now).getUTCHours() + 8) % 24
+    const hhmm = (h: number) => `${String(h % 24).padStart(2, '0')}:00`
+    const hours = { days: [0, 1, 2, 3, 4, 5, 6], from: hhmm(hour + 2), to: hhmm(hour + 3) }
+    for (const [team, body] of [
+      ['day', { name: 'Day shift', hours }],
+      ['any', { name: 'Any time' }],
+    ] as const) {
+      const res = await app.inject({ method: 'PUT', url: `/api/v1/teams/${team}`, headers: admin.headers, payload: body })
+      expect(res.statusCode, res.body).toBe(201)
+    }
+    const listed = (await app.inject({ url: '/api/v1/teams', headers: admin.headers })).json().teams as TeamSummary[]
+    expect(listed.find((t) => t.id === 'day')?.hours).toEqual(hours)
+    for (const [queue, team] of [
+      ['th-day', 'day'],
+      ['th-any', 'any'],
+    ]) {
+      const res = await app.inject({ method: 'PATCH', url: `/api/v1/queues/${queue}`, headers: admin.headers, payload: { team } })
+      expect(res.statusCode, res.body).toBe(200)
+    }
+    const rule = await createRule(app, admin, {
+      ...COMMON,
+      activeHours: 'team',
+      kind: 'figure',
+      name: 'Waiting while open',
+      scope: { all: true },
+      window: 'live',
+      figure: 'waiting',
+      comparator: 'above',
+      warn: 0,
+      critical: null,
+      forSec: 1,
+      clearAt: null,
+    })
+    expect(rule.activeHours).toBe('team')
+    await postEvents(
+      app,
+      ['th-day', 'th-any'].map((queue, i) => ({ id: `th-${i}`, type: 'call.queued', ts: now, callId: `th-c${i}`, queue })),
+    )
+    const firingQueues = async () => (await alertsOf(app, admin, `?rule=${rule.id}`)).map((a) => a.subject.queue).sort()
+    // Team "any" has no hours: its queue fires; team "day" is closed: its queue does not, however long.
+    await until('the alert of the team without hours', async () => ((await firingQueues()).includes('th-any') ? true : undefined))
+    await sleep(2_500)
+    await app.alerts.settle()
+    expect(await firingQueues()).toEqual(['th-any'])
+    // Half an hour into team "day"'s opening hours, its queue fires too.
+    offsetMs = now - (now % 3_600_000) + 2.5 * 3_600_000 - Date.now()
+    await until('the alert of the team now open', async () => ((await firingQueues()).includes('th-day') ? true : undefined))
+    expect(await firingQueues()).toEqual(['th-any', 'th-day'])
   })
 })
 

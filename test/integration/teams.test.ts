@@ -69,10 +69,30 @@ describe('the list of teams', () => {
     const all = await teams()
     expect(all.map((t) => t.id)).toEqual(['A', 'B', 'C', 'Ops'])
     expect(all).toEqual([
-      { id: 'A', name: null, site: null, record: false, queues: ['sales'], leads: ['lead-a', 'lead-b'], boards: [], agents: 2 },
-      { id: 'B', name: null, site: null, record: false, queues: ['support'], leads: ['lead-b'], boards: [], agents: 0 },
-      { id: 'C', name: null, site: null, record: false, queues: [], leads: [], boards: ['c-board'], agents: 0 },
-      { id: 'Ops', name: null, site: null, record: false, queues: [], leads: [], boards: [], agents: 1 },
+      {
+        id: 'A',
+        name: null,
+        site: null,
+        hours: null,
+        record: false,
+        queues: ['sales'],
+        leads: ['lead-a', 'lead-b'],
+        boards: [],
+        agents: 2,
+      },
+      {
+        id: 'B',
+        name: null,
+        site: null,
+        hours: null,
+        record: false,
+        queues: ['support'],
+        leads: ['lead-b'],
+        boards: [],
+        agents: 0,
+      },
+      { id: 'C', name: null, site: null, hours: null, record: false, queues: [], leads: [], boards: ['c-board'], agents: 0 },
+      { id: 'Ops', name: null, site: null, hours: null, record: false, queues: [], leads: [], boards: [], agents: 1 },
     ])
   })
 
@@ -102,12 +122,31 @@ describe('team records', () => {
       id: 'night-shift',
       name: 'Night shift',
       site: null,
+      hours: null,
       record: true,
       queues: [],
       leads: [],
       boards: [],
       agents: 0,
     })
+  })
+
+  it('keeps opening hours, lists them, and drops them when a PUT leaves them out', async () => {
+    const nights = { days: [1, 2, 3, 4, 5], from: '22:00', to: '06:00' }
+    const res = await as('PUT', '/api/v1/teams/night-shift', { name: 'Night shift', hours: nights })
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json()).toMatchObject({ id: 'night-shift', hours: nights })
+    expect((await team('night-shift'))?.hours).toEqual(nights)
+    expect(app.teams.hoursOf('night-shift')).toEqual(nights)
+    // A PUT replaces the record whole: without hours, the team is open around the clock again.
+    expect((await as('PUT', '/api/v1/teams/night-shift', { name: 'Night shift', hours: null })).json().hours).toBeNull()
+    expect((await as('PUT', '/api/v1/teams/night-shift', { name: 'Night shift', hours: nights })).json().hours).toEqual(nights)
+    expect((await as('PUT', '/api/v1/teams/night-shift', { name: 'Night shift' })).json().hours).toBeNull()
+    expect((await team('night-shift'))?.hours).toBeNull()
+    expect(app.teams.hoursOf('night-shift')).toBeNull()
+    const entries = (await as('GET', '/api/v1/audit?limit=100')).json().entries as AuditEntry[]
+    const changes = entries.filter((e) => e.target === 'night-shift' && e.action === 'team.update').reverse()
+    expect(changes[1]?.details).toMatchObject({ before: { hours: null }, after: { hours: nights } })
   })
 
   it('refuses bad input with a 400 naming the field, and changes nothing', async () => {
@@ -118,6 +157,14 @@ describe('team records', () => {
       ['/api/v1/teams/Ops', { name: 'Ops', site: 'a\u0007b' }, /^body\.site: /],
       ['/api/v1/teams/Ops', { name: 'Ops', colour: 'red' }, /^body\.colour: unknown field$/],
       ['/api/v1/teams/a%07b', { name: 'Bell' }, /^params\.id: expected team id$/],
+      [
+        '/api/v1/teams/Ops',
+        { name: 'Ops', hours: { days: [1], from: '09:00', to: '09:00' } },
+        /^body\.hours\.to: must differ from from \(for every hour of the day, set hours to null\)$/,
+      ],
+      ['/api/v1/teams/Ops', { name: 'Ops', hours: { days: [7], from: '09:00', to: '17:00' } }, /^body\.hours/],
+      ['/api/v1/teams/Ops', { name: 'Ops', hours: { days: [1], from: '9:00', to: '17:00' } }, /^body\.hours/],
+      ['/api/v1/teams/Ops', { name: 'Ops', hours: 'team' }, /^body\.hours/],
     ]
     for (const [url, body, message] of cases) {
       const res = await as('PUT', url, body)

@@ -8,6 +8,7 @@ import {
   type FigureRule,
   IDLE,
   type SurveyResponse,
+  type TeamHours,
   type Track,
   acknowledgeAlert,
   afterManualResolve,
@@ -28,6 +29,7 @@ import {
 import { alertRuleProblems } from '../../shared/alert-rules.js'
 import type { Alert, AlertRuleInput, Transition } from '../../shared/alerts.js'
 import type { AgentFigures } from '../../shared/figures/schema.js'
+import { hoursProblems } from '../../shared/hours.js'
 import {
   MINUTE,
   ZONE,
@@ -98,6 +100,9 @@ function eventRule(over: Partial<EventRule> = {}): EventRule {
   }
 }
 
+/** No team has opening hours: "team" rules are active around the clock. */
+const NO_HOURS: TeamHours = () => null
+
 interface Run {
   track: Track
   open: Alert | null
@@ -109,11 +114,13 @@ function drive(
   rule: FigureRule,
   steps: Array<[sec: number, value: number | null]>,
   start: Run = { track: IDLE, open: null, log: [] },
+  teamHours: TeamHours = NO_HOURS,
+  team: string | null = 'A',
 ): Run {
   let { track, open } = start
   const log = [...start.log]
   for (const [sec, value] of steps) {
-    const d: Decision = evaluateFigureRule(rule, 'q1', 'A', value, track, open, at(sec), ZONE)
+    const d: Decision = evaluateFigureRule(rule, 'q1', team, value, track, open, at(sec), ZONE, teamHours)
     track = d.track
     if (d.change) {
       log.push({ sec, transition: d.change.transition, alert: d.change.alert })
@@ -319,6 +326,27 @@ describe('figure rules', () => {
     expect(tuesday.log).toEqual([])
   })
 
+  it('with activeHours "team", fires only within the opening hours of the queue\'s team, across midnight', () => {
+    // Team A opens Mondays 22:00 → Tuesday 06:00; team B has no opening hours.
+    const teamHours: TeamHours = (team) => (team === 'A' ? { days: [1], from: '22:00', to: '06:00' } : null)
+    const rule = figureRule({ forSec: 60, activeHours: 'team' })
+    const sec = (local: string) => (shanghai(local) - at(0)) / 1000
+    const full = (from: string, to: string) => hold(sec(from), sec(to), 15)
+    // Closed on Monday afternoon: nothing fires, however long the queue stays full.
+    expect(drive(rule, full('2026-03-02T15:00:00', '2026-03-02T15:05:00'), undefined, teamHours).log).toEqual([])
+    // The duration starts when the team opens, and the alert fires forSec later.
+    const evening = drive(rule, full('2026-03-02T21:59:00', '2026-03-02T22:00:59'), undefined, teamHours)
+    expect(evening.log).toEqual([])
+    const fired = drive(rule, [[sec('2026-03-02T22:01:00'), 15]], evening, teamHours)
+    expect(fired.log.map((e) => [e.transition, e.alert.since])).toEqual([['fired', shanghai('2026-03-02T22:00:00')]])
+    // Past midnight, Tuesday 05:00, still open; from 06:00 closed again.
+    expect(drive(rule, full('2026-03-03T05:00:00', '2026-03-03T05:01:00'), undefined, teamHours).log).toHaveLength(1)
+    expect(drive(rule, full('2026-03-03T06:00:00', '2026-03-03T06:05:00'), undefined, teamHours).log).toEqual([])
+    // A queue of a team without opening hours, or of no team, is watched around the clock.
+    expect(drive(rule, full('2026-03-02T15:00:00', '2026-03-02T15:01:00'), undefined, teamHours, 'B').log).toHaveLength(1)
+    expect(drive(rule, full('2026-03-02T15:00:00', '2026-03-02T15:01:00'), undefined, teamHours, null).log).toHaveLength(1)
+  })
+
   it('retires an open alert when its rule is disabled', () => {
     const r = drive(figureRule({ forSec: 0 }), [[0, 15]])
     const off = drive(figureRule({ forSec: 0, enabled: false }), [[1, 15]], r)
@@ -466,8 +494,9 @@ describe('agent rules', () => {
     agent: AgentFigures | undefined,
     now: number,
     from: Run = { track: IDLE, open: null, log: [] },
+    teamHours: TeamHours = NO_HOURS,
   ): Run {
-    const d = evaluateAgentRule(rule, agent, from.track, from.open, now, ZONE)
+    const d = evaluateAgentRule(rule, agent, from.track, from.open, now, ZONE, teamHours)
     const log = d.change
       ? [...from.log, { sec: (now - at(0)) / 1000, transition: d.change.transition, alert: d.change.alert }]
       : from.log
@@ -516,6 +545,18 @@ describe('agent rules', () => {
     const snoozed: Run = { track: afterManualResolve(rule, at(41 * 60)), open: null, log: [] }
     expect(step(rule, figures(lunch, at(90 * 60)), at(90 * 60), snoozed).log).toEqual([])
     expect(r.log).toHaveLength(1)
+  })
+
+  it('with activeHours "team", fires only within the opening hours of the agent\'s team', () => {
+    // The lunch starts on Monday at 10:00 (Shanghai); team A opens at 11:00 on weekdays.
+    const rule = agentRule({ activeHours: 'team' })
+    const opensAt11: TeamHours = (team) => (team === 'A' ? { days: [1, 2, 3, 4, 5], from: '11:00', to: '18:00' } : null)
+    expect(step(rule, figures(lunch, at(59 * 60)), at(59 * 60), undefined, opensAt11).log).toEqual([])
+    const r = step(rule, figures(lunch, at(60 * 60)), at(60 * 60), undefined, opensAt11)
+    expect(r.log.map((e) => [e.transition, e.alert.since])).toEqual([['fired', at(0)]])
+    // Only the agent's own team counts: another team's hours leave it watched around the clock.
+    const otherTeam: TeamHours = (team) => (team === 'B' ? { days: [1, 2, 3, 4, 5], from: '11:00', to: '18:00' } : null)
+    expect(step(rule, figures(lunch, at(40 * 60)), at(40 * 60), undefined, otherTeam).log).toHaveLength(1)
   })
 
   it('resolves when the agent is gone', () => {
@@ -574,17 +615,17 @@ describe('event rules', () => {
   it('escalates level by level when not acknowledged in time, saying to whom, and stays with the last', () => {
     const rule = eventRule({ dueMin: 60 })
     let alert = surveyTask(rule, response(), 'A', at(0))!.alert
-    expect(escalateTask(rule, alert, at(0) + 60 * MINUTE - 1, ZONE)).toBeNull()
-    const first = escalateTask(rule, alert, at(0) + 60 * MINUTE, ZONE)!
+    expect(escalateTask(rule, alert, at(0) + 60 * MINUTE - 1, ZONE, NO_HOURS)).toBeNull()
+    const first = escalateTask(rule, alert, at(0) + 60 * MINUTE, ZONE, NO_HOURS)!
     expect(first.transition).toBe('escalated')
     expect(first.alert).toMatchObject({ level: 'supervisor', severity: 'critical', dueAt: at(0) + 120 * MINUTE, state: 'firing' })
     alert = first.alert
     expect(channelsFor(rule, alert)).toEqual(['c1', 'sup'])
     // No storm: nothing until the new due time.
-    expect(escalateTask(rule, alert, at(0) + 119 * MINUTE, ZONE)).toBeNull()
-    alert = escalateTask(rule, alert, at(0) + 130 * MINUTE, ZONE)!.alert
+    expect(escalateTask(rule, alert, at(0) + 119 * MINUTE, ZONE, NO_HOURS)).toBeNull()
+    alert = escalateTask(rule, alert, at(0) + 130 * MINUTE, ZONE, NO_HOURS)!.alert
     expect(alert).toMatchObject({ level: 'manager', dueAt: at(0) + 190 * MINUTE })
-    expect(escalateTask(rule, alert, at(0) + 999 * MINUTE, ZONE)).toBeNull()
+    expect(escalateTask(rule, alert, at(0) + 999 * MINUTE, ZONE, NO_HOURS)).toBeNull()
     expect(alert.history.map((h) => h.transition)).toEqual(['fired', 'escalated', 'escalated'])
   })
 
@@ -592,18 +633,27 @@ describe('event rules', () => {
     const rule = eventRule({ dueMin: 60 })
     const task = surveyTask(rule, response(), 'A', at(0))!.alert
     const acked = acknowledgeAlert(task, 'lead', at(10)) as { alert: Alert }
-    expect(escalateTask(rule, acked.alert, at(0) + 999 * MINUTE, ZONE)).toBeNull()
+    expect(escalateTask(rule, acked.alert, at(0) + 999 * MINUTE, ZONE, NO_HOURS)).toBeNull()
     const done = resolveAlert(acked.alert, 'lead', at(20)) as { alert: Alert }
     expect(done.alert).toMatchObject({ state: 'resolved', resolvedBy: 'lead', resolvedAt: at(20) })
-    expect(escalateTask(rule, done.alert, at(0) + 999 * MINUTE, ZONE)).toBeNull()
+    expect(escalateTask(rule, done.alert, at(0) + 999 * MINUTE, ZONE, NO_HOURS)).toBeNull()
   })
 
   it('escalates only within active hours, and not once its rule is gone', () => {
     const rule = eventRule({ dueMin: 60, activeHours: { days: [1, 2, 3, 4, 5], from: '09:00', to: '18:00' } })
     const task = surveyTask(rule, response({ ts: shanghai('2026-03-02T17:30:00') }), 'A', shanghai('2026-03-02T17:30:00'))!.alert
-    expect(escalateTask(rule, task, shanghai('2026-03-02T18:30:00'), ZONE)).toBeNull()
-    expect(escalateTask(rule, task, shanghai('2026-03-03T09:00:00'), ZONE)?.alert.level).toBe('supervisor')
-    expect(escalateTask(undefined, task, shanghai('2026-03-03T09:00:00'), ZONE)).toBeNull()
+    expect(escalateTask(rule, task, shanghai('2026-03-02T18:30:00'), ZONE, NO_HOURS)).toBeNull()
+    expect(escalateTask(rule, task, shanghai('2026-03-03T09:00:00'), ZONE, NO_HOURS)?.alert.level).toBe('supervisor')
+    expect(escalateTask(undefined, task, shanghai('2026-03-03T09:00:00'), ZONE, NO_HOURS)).toBeNull()
+  })
+
+  it('with activeHours "team", escalates only within the opening hours of the task\'s team', () => {
+    const rule = eventRule({ dueMin: 60, activeHours: 'team' })
+    const task = surveyTask(rule, response({ ts: shanghai('2026-03-02T17:30:00') }), 'A', shanghai('2026-03-02T17:30:00'))!.alert
+    const officeHours: TeamHours = (team) => (team === 'A' ? { days: [1, 2, 3, 4, 5], from: '09:00', to: '18:00' } : null)
+    expect(escalateTask(rule, task, shanghai('2026-03-02T18:30:00'), ZONE, officeHours)).toBeNull()
+    expect(escalateTask(rule, task, shanghai('2026-03-03T09:00:00'), ZONE, officeHours)?.alert.level).toBe('supervisor')
+    expect(escalateTask(rule, task, shanghai('2026-03-02T18:30:00'), ZONE, NO_HOURS)?.alert.level).toBe('supervisor')
   })
 
   it('tells the rule channels and the first level at once', () => {
@@ -648,6 +698,19 @@ describe('rule cross-checks', () => {
     expect(alertRuleProblems(figure({ forSec: 600, activeHours: { days: [1], from: '23:55', to: '00:05' } }))[0]).toMatch(
       /^body.forSec: must be shorter than the active hours \(600 s\)/,
     )
+  })
+
+  it('skips the checks against the length of the active hours for "team", which it cannot know', () => {
+    expect(alertRuleProblems(figure({ forSec: 86_400, activeHours: 'team' }))).toEqual([])
+  })
+
+  it('refuses hours whose from and to are the same, for rules and teams alike', () => {
+    const allDay = { days: [1], from: '09:00', to: '09:00' }
+    expect(hoursProblems(allDay, 'body.hours')).toEqual([
+      'body.hours.to: must differ from from (for every hour of the day, set hours to null)',
+    ])
+    expect(hoursProblems({ ...allDay, to: '17:00' }, 'body.hours')).toEqual([])
+    expect(hoursProblems(null, 'body.hours')).toEqual([])
   })
 
   it('checks agent reasons and escalation order', () => {

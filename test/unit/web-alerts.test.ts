@@ -103,6 +103,30 @@ describe('the rule form', () => {
     }
   })
 
+  it("offers always, these hours or the team's opening hours, and sends each back as the rule had it", () => {
+    const rule: AlertRule = {
+      ...stamp,
+      ...common,
+      activeHours: 'team',
+      kind: 'agent',
+      scope: { team: 'A' },
+      state: 'acw',
+      reason: null,
+      overSec: 120,
+    }
+    const form = ruleForm(rule)
+    expect(form.activeHours).toBe('team')
+    const { id: _id, createdAt: _c, updatedAt: _u, createdBy: _b, ...input } = rule
+    expect(ruleInput(form)).toEqual(input)
+    // Switching to "these hours" starts from a default stretch; days go in order whatever the ticking.
+    form.activeHours = 'these'
+    form.hours.days = [5, 1, 3]
+    expect(ruleInput(form)).toMatchObject({ activeHours: { days: [1, 3, 5], from: '08:00', to: '20:00' } })
+    form.activeHours = 'always'
+    expect(ruleInput(form)).toMatchObject({ activeHours: null })
+    expect(ruleForm().activeHours).toBe('always')
+  })
+
   it('sends an empty level as none and text that is not a number as typed', () => {
     const form = ruleForm()
     form.warn = ''

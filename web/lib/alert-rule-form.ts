@@ -3,6 +3,7 @@
 // the server with its reason next to the input; an empty level means none. Pure, unit-tested.
 import { type AlertRule, type EscalationLevel, type LIVE_ALERT_FIGURES, type WINDOW_ALERT_FIGURES } from '../../shared/alerts.js'
 import type { AgentLiveState } from '../../shared/figures/schema.js'
+import { type HoursForm, hoursForm, hoursInput } from './hours-form.js'
 
 type Figure = (typeof LIVE_ALERT_FIGURES)[number] | (typeof WINDOW_ALERT_FIGURES)[number]
 
@@ -30,10 +31,9 @@ export interface RuleForm {
   escalation: Array<{ level: EscalationLevel; channels: string[] }>
   // every kind
   cooldownSec: string
-  hours: boolean
-  days: number[]
-  from: string
-  to: string
+  /** always (null), these hours, or the opening hours of each subject's team ("team") */
+  activeHours: 'always' | 'these' | 'team'
+  hours: HoursForm
   channels: string[]
   banner: boolean
   sound: boolean
@@ -66,10 +66,8 @@ export function ruleForm(rule?: AlertRule): RuleForm {
       { level: 'manager', channels: [] },
     ],
     cooldownSec: text(rule?.cooldownSec ?? 300),
-    hours: rule?.activeHours !== null && rule?.activeHours !== undefined,
-    days: rule?.activeHours?.days ?? [1, 2, 3, 4, 5],
-    from: rule?.activeHours?.from ?? '08:00',
-    to: rule?.activeHours?.to ?? '20:00',
+    activeHours: rule === undefined || rule.activeHours === null ? 'always' : rule.activeHours === 'team' ? 'team' : 'these',
+    hours: hoursForm(typeof rule?.activeHours === 'object' ? rule.activeHours : null),
     channels: rule?.channels ?? [],
     banner: rule?.banner ?? true,
     sound: rule?.sound ?? false,
@@ -107,7 +105,7 @@ export function ruleInput(f: RuleForm): Record<string, unknown> {
     name: f.name,
     enabled: f.enabled,
     scope: f.scope === 'all' ? { all: true } : { [f.scope]: f.scopeId.trim() },
-    activeHours: f.hours ? { days: [...f.days].sort(), from: f.from, to: f.to } : null,
+    activeHours: f.activeHours === 'these' ? hoursInput(f.hours) : f.activeHours === 'team' ? 'team' : null,
     cooldownSec: typed(f.cooldownSec),
     channels: f.channels,
     banner: f.banner,
