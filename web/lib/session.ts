@@ -34,6 +34,12 @@ export async function fetchSession(): Promise<SessionCheck> {
   return { ok: false, reason: 'unreachable' }
 }
 
+/** The CSRF token of this browser's session, for its changes; null when it is not logged in or the server is unreachable. */
+export async function csrfToken(): Promise<string | null> {
+  const s = await fetchSession()
+  return s.ok && s.session ? s.session.csrfToken : null
+}
+
 export async function logIn(login: Login): Promise<LoginResult> {
   let res: Response
   try {
