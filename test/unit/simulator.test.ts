@@ -19,7 +19,8 @@ import { checkCentre, demoCentre } from '../../server/ingest/simulator/centre.js
 import { trafficShare } from '../../server/ingest/simulator/curve.js'
 import { createCentre } from '../../server/ingest/simulator/engine.js'
 import { Random } from '../../server/ingest/simulator/random.js'
-import { type SimulatorLog, parseRetryAfter, startSimulator } from '../../server/ingest/simulator/runner.js'
+import { parseRetryAfter } from '../../server/ingest/client.js'
+import { type SimulatorLog, startSimulator } from '../../server/ingest/simulator/runner.js'
 
 const TZ = 'Asia/Shanghai'
 const at = (local: string) => Date.parse(`${local}+08:00`)

@@ -2,15 +2,12 @@
 // events to a wallboard's ingest API like any other source, retrying until each batch is
 // acknowledged (same event ids, so a retry the server already stored counts once).
 import type { WallboardEvent } from '../../../shared/events.js'
+import { type IngestResult, type PostOutcome, type SourceLog, WallboardClient, backoffMs } from '../client.js'
 import { type CentreConfig, demoCentre } from './centre.js'
 import { type Centre, createCentre } from './engine.js'
 
 /** Satisfied by a pino/Fastify logger and by `console`. */
-export interface SimulatorLog {
-  info(obj: object, msg: string): void
-  warn(obj: object, msg: string): void
-  error(obj: object, msg: string): void
-}
+export type SimulatorLog = SourceLog
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown
@@ -52,15 +49,6 @@ export interface Simulator {
   stop(): Promise<void>
 }
 
-interface IngestResult {
-  accepted: number
-  duplicates: number
-  rejected: Array<{ index: number; id: string | null; error: string }>
-}
-
-type PostOutcome =
-  { kind: 'done'; result: IngestResult } | { kind: 'retry'; why: string; retryAfterMs: number | null } | { kind: 'tooLarge' }
-
 const MAX_REJECTIONS_LOGGED = 5
 
 const defaultTimers: Timers = {
@@ -79,7 +67,16 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
   const retryMaxMs = opts.retryMaxMs ?? 30_000
   const requestTimeoutMs = opts.requestTimeoutMs ?? 10_000
   const stopTimeoutMs = opts.stopTimeoutMs ?? 5_000
-  const endpoint = `${opts.url.replace(/\/+$/, '')}/api/v1/events`
+  const client = new WallboardClient({
+    url: opts.url,
+    apiKey: opts.apiKey,
+    log,
+    retryBaseMs,
+    retryMaxMs,
+    requestTimeoutMs,
+    now,
+    fetch: fetchFn,
+  })
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32)
   const warmUpMs = Math.max(0, opts.warmUpMinutes ?? 0) * 60_000
   let batchSize = Math.max(1, opts.batchSize ?? 500)
@@ -110,30 +107,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
     })
   }
 
-  async function post(batch: WallboardEvent[]): Promise<PostOutcome> {
-    let res: Response
-    try {
-      res = await fetchFn(endpoint, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${opts.apiKey}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify(batch),
-        signal: AbortSignal.any([shutdown.signal, AbortSignal.timeout(requestTimeoutMs)]),
-      })
-    } catch (err) {
-      return { kind: 'retry', why: err instanceof Error ? err.message : String(err), retryAfterMs: null }
-    }
-    const text = await res.text().catch(() => '')
-    if (res.status === 413) return { kind: 'tooLarge' }
-    const result = parseResult(text)
-    // The server answers 400 with the usual result when every event of a batch was rejected.
-    if (result && (res.ok || res.status === 400)) return { kind: 'done', result }
-    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now())
-    const why = `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`
-    if (res.status >= 500 || res.status === 408 || res.status === 429) return { kind: 'retry', why, retryAfterMs }
-    // A wrong key or URL is fixed by a person, not by waiting; keep the events and keep trying slowly.
-    log.error({ status: res.status, endpoint }, `the wallboard refuses the simulator's events (${why}); retrying`)
-    return { kind: 'retry', why, retryAfterMs: retryMaxMs }
-  }
+  const post = (batch: WallboardEvent[]): Promise<PostOutcome> => client.post(batch, shutdown.signal)
 
   function report(batch: WallboardEvent[], result: IngestResult): void {
     // The engine only makes valid events, so a rejection is a bug on one side or the other. A few
@@ -174,8 +148,7 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
           const retryAfterMs = outcome.kind === 'retry' ? outcome.retryAfterMs : retryMaxMs
           const why = outcome.kind === 'retry' ? outcome.why : 'HTTP 413'
           failures++
-          const backoffMs = Math.min(retryMaxMs, retryBaseMs * 2 ** (failures - 1)) * (0.5 + Math.random() / 2)
-          let delayMs = Math.min(retryMaxMs, Math.max(backoffMs, retryAfterMs ?? 0))
+          let delayMs = backoffMs(failures, retryBaseMs, retryMaxMs, retryAfterMs)
           // While stopping there is only a short wait left: keep trying rather than sleep through it.
           if (stopping) delayMs = Math.min(delayMs, retryBaseMs)
           log.warn(
@@ -242,26 +215,4 @@ export function startSimulator(opts: SimulatorOptions): Simulator {
       return stopping
     },
   }
-}
-
-function parseResult(text: string): IngestResult | null {
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch {
-    return null
-  }
-  if (typeof body !== 'object' || body === null) return null
-  const { accepted, duplicates, rejected } = body as Record<string, unknown>
-  if (typeof accepted !== 'number' || typeof duplicates !== 'number' || !Array.isArray(rejected)) return null
-  return { accepted, duplicates, rejected: rejected as IngestResult['rejected'] }
-}
-
-/** Retry-After in seconds or as an HTTP date; null when absent or unreadable. */
-export function parseRetryAfter(value: string | null, nowMs: number): number | null {
-  if (value === null || value.trim() === '') return null
-  const seconds = Number(value)
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? null : Math.max(0, date - nowMs)
 }
