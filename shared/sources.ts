@@ -11,6 +11,64 @@ export const UNNAMED_SOURCE = ''
 /** At most this many queues are remembered per source (a source that names more feeds every board). */
 export const MAX_SOURCE_QUEUES = 200
 
+// ---------------------------------------------------------------------------------------------
+// Links: a connector (the queue_log follower, the AMI connector) reports how its link to the phone
+// system is doing, every few seconds, whether or not events flow. A link that says it is down, or
+// that stopped reporting (its process died), makes the boards its source feeds stale, naming it.
+
+export const LINK_KINDS = ['queue_log', 'ami'] as const
+export type LinkKind = (typeof LINK_KINDS)[number]
+
+/** Connectors report at least this often. */
+export const LINK_REPORT_EVERY_MS = 10_000
+/** A link not heard from for this long counts as down: its connector stopped (three reports missed). */
+export const LINK_SILENT_AFTER_MS = 3 * LINK_REPORT_EVERY_MS + 5_000
+
+const Count = Type.Integer({ minimum: 0 })
+const CountsBy = (description: string) => Type.Record(Type.String({ maxLength: 64 }), Count, { description, maxProperties: 200 })
+
+export const LinkReportSchema = Type.Object(
+  {
+    kind: Type.Enum([...LINK_KINDS], { description: 'what reads the phone system' }),
+    connected: Type.Boolean({ description: 'the file is open and followed / the AMI session is logged in' }),
+    target: Type.String({ maxLength: 300, description: 'the file path, or AMI host:port (never a secret)' }),
+    since: Type.Number({ description: 'epoch ms `connected` last changed' }),
+    lastEventAt: Type.Union([Type.Number(), Type.Null()], {
+      description: "the newest line's / AMI event's own time, epoch ms (null: none read yet)",
+    }),
+    linesPerMin: Count,
+    eventsPerMin: Count,
+    lines: Type.Integer({ minimum: 0, description: 'lines (AMI: messages) read since the connector started' }),
+    events: Type.Integer({ minimum: 0, description: 'events acknowledged by the wallboard since the connector started' }),
+    pending: Type.Integer({ minimum: 0, description: 'events read and not yet acknowledged' }),
+    skipped: CountsBy('lines read and deliberately not mapped, by verb / AMI event (QUEUESTART, DID, unknown verbs …)'),
+    problems: CountsBy('lines that could not be used, by reason (truncated, bad-time, repeated …)'),
+    recentProblems: Type.Array(
+      Type.Object(
+        { line: Type.String({ maxLength: 300 }), reason: Type.String({ maxLength: 64 }) },
+        { additionalProperties: false },
+      ),
+      { maxItems: 20, description: 'the latest problem lines, oldest first' },
+    ),
+    error: Type.Union([Type.String({ maxLength: 500 }), Type.Null()], {
+      description: 'why it is not connected, or the last delivery failure; null when all is well',
+    }),
+  },
+  { additionalProperties: false },
+)
+export type LinkReport = Type.Static<typeof LinkReportSchema>
+
+export const SourceLinkSchema = Type.Object({
+  ...LinkReportSchema.properties,
+  reportedAt: Type.Number({ description: 'epoch ms the server received this report' }),
+})
+export type SourceLink = Type.Static<typeof SourceLinkSchema>
+
+/** Down: the connector says it is not connected, or it stopped reporting. */
+export function isLinkDown(link: SourceLink | null, serverNow: number): boolean {
+  return link !== null && (!link.connected || serverNow - link.reportedAt > LINK_SILENT_AFTER_MS)
+}
+
 export interface SourceRow {
   /** epoch ms the server stored its newest event (the log position's time) */
   lastReceivedAt: number
@@ -41,12 +99,17 @@ export function noteSource(
 
 export const SourceHealthSchema = Type.Object({
   id: Type.String({ description: 'the `source` events name; "" for events that name none' }),
-  lastReceivedAt: Type.Number({ description: 'epoch ms the server stored its newest event' }),
-  lastEventAt: Type.Number({ description: "its newest event's own time (`ts`), epoch ms" }),
+  lastReceivedAt: Type.Union([Type.Number(), Type.Null()], {
+    description: 'epoch ms the server stored its newest event (null: a link that sent no event yet)',
+  }),
+  lastEventAt: Type.Union([Type.Number(), Type.Null()], { description: "its newest event's own time (`ts`), epoch ms" }),
   events: Type.Integer({ description: 'events applied from it' }),
   queues: Type.Union([Type.Array(Type.String()), Type.Literal('all')], { description: 'queues its events named' }),
   quietAfterSec: Type.Union([Type.Integer(), Type.Null()], {
     description: 'quiet (boards go stale) after this long without an event; null: never',
+  }),
+  link: Type.Union([SourceLinkSchema, Type.Null()], {
+    description: "its connector's latest link report (queue_log follower, AMI); null for a source that posts events itself",
   }),
 })
 export type SourceHealth = Type.Static<typeof SourceHealthSchema>
@@ -70,7 +133,17 @@ export const JUDGED_AFTER_EVENTS = 20
 
 /** Quiet: an established source sent nothing for longer than it may stay silent, on the server's clock. */
 export function isQuiet(s: SourceHealth, serverNow: number): boolean {
-  return s.events >= JUDGED_AFTER_EVENTS && s.quietAfterSec !== null && serverNow - s.lastReceivedAt > s.quietAfterSec * 1000
+  return (
+    s.events >= JUDGED_AFTER_EVENTS &&
+    s.quietAfterSec !== null &&
+    s.lastReceivedAt !== null &&
+    serverNow - s.lastReceivedAt > s.quietAfterSec * 1000
+  )
+}
+
+/** A source the boards it feeds name as the reason they are stale: quiet, or its link is down. */
+export function isFailing(s: SourceHealth, serverNow: number): boolean {
+  return isQuiet(s, serverNow) || isLinkDown(s.link, serverNow)
 }
 
 /**

@@ -1,12 +1,14 @@
 // How long each event source may stay silent before boards fed by it go stale, set by an admin
 // (a source that rests at night gets a longer limit, or none); the rest take the configured default.
+// Also the latest link report of each source's connector (queue_log follower, AMI), as received.
 import type { Redis } from 'ioredis'
-import type { SourceSettings as Settings } from '../../shared/sources.js'
+import type { LinkReport, SourceSettings as Settings, SourceLink } from '../../shared/sources.js'
 import type { Keys } from '../store/keys.js'
 import { HashMirror } from './hash-mirror.js'
 
 export class SourceSettings {
   private readonly rows: HashMirror<Settings>
+  private readonly linkRows: HashMirror<SourceLink>
 
   constructor(
     redis: Redis,
@@ -15,10 +17,11 @@ export class SourceSettings {
     private readonly defaultQuietSec: number,
   ) {
     this.rows = new HashMirror(redis, keys.sourceSettings)
+    this.linkRows = new HashMirror(redis, keys.sourceLinks)
   }
 
-  refresh(): Promise<void> {
-    return this.rows.refresh()
+  async refresh(): Promise<void> {
+    await Promise.all([this.rows.refresh(), this.linkRows.refresh()])
   }
 
   /** Whether an admin set anything for this source. */
@@ -38,7 +41,23 @@ export class SourceSettings {
     return before
   }
 
-  async remove(source: string): Promise<void> {
-    await this.rows.delete(source)
+  link(source: string): SourceLink | null {
+    return this.linkRows.get(source) ?? null
+  }
+
+  /** Sources with a link report, reported or not lately. */
+  linkIds(): string[] {
+    return this.linkRows.ids()
+  }
+
+  async setLink(source: string, report: LinkReport, receivedAt: number): Promise<void> {
+    await this.linkRows.set(source, { ...report, reportedAt: receivedAt })
+  }
+
+  /** Forgets the source's settings and link; false when there was neither. */
+  async remove(source: string): Promise<boolean> {
+    const had = this.rows.get(source) !== undefined || this.linkRows.get(source) !== undefined
+    await Promise.all([this.rows.delete(source), this.linkRows.delete(source)])
+    return had
   }
 }

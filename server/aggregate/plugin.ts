@@ -33,14 +33,31 @@ export default fp(
     })
     app.decorate('aggregator', aggregator)
     app.decorate('figures', figures)
-    app.decorate('sourceHealth', () =>
-      [...aggregator.state.sources.rows].map(([id, row]) => ({
+    // Sources the figures know, and sources whose connector reports a link but sent no event yet.
+    app.decorate('sourceHealth', () => {
+      const rows = aggregator.state.sources.rows
+      const settings = app.sourceSettings
+      const known: SourceHealth[] = [...rows].map(([id, row]) => ({
         id,
         ...row,
         queues: row.queues === 'all' ? 'all' : [...row.queues],
-        quietAfterSec: app.sourceSettings.quietAfterSec(id),
-      })),
-    )
+        quietAfterSec: settings.quietAfterSec(id),
+        link: settings.link(id),
+      }))
+      for (const id of settings.linkIds()) {
+        if (rows.has(id)) continue
+        known.push({
+          id,
+          lastReceivedAt: null,
+          lastEventAt: null,
+          events: 0,
+          queues: [],
+          quietAfterSec: settings.quietAfterSec(id),
+          link: settings.link(id),
+        })
+      }
+      return known
+    })
     app.registerGauge('wallboard_aggregator_applied_events', 'Log entries applied by the aggregator', () => aggregator.applied)
     app.registerGauge('wallboard_aggregator_as_of_seconds', 'Time up to which the log is applied (epoch s)', () =>
       aggregator.asOf === null ? null : aggregator.asOf / 1000,

@@ -117,7 +117,7 @@ export default fp<PushOptions>(
       const sources = app.sourceHealth()
       // After a restart the aggregator has applied nothing yet: the sources remember the newest event.
       const newestEventAt = sources.reduce<number | null>(
-        (max, x) => (max === null || x.lastEventAt > max ? x.lastEventAt : max),
+        (max, x) => (x.lastEventAt !== null && (max === null || x.lastEventAt > max) ? x.lastEventAt : max),
         aggregator.newestEventAt,
       )
       return { serverNow: Date.now(), asOf: aggregator.asOf, newestEventAt, lagEvents, ok, sources }

@@ -2,7 +2,15 @@
 // before the boards it feeds go stale. Admins set that limit per source, or forget a retired source.
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
-import { type SourceSettings, SourceHealthSchema, SourceSettingsSchema, isQuiet } from '../../shared/sources.js'
+import {
+  type LinkReport,
+  type SourceSettings,
+  LinkReportSchema,
+  SourceHealthSchema,
+  SourceSettingsSchema,
+  isLinkDown,
+  isQuiet,
+} from '../../shared/sources.js'
 import { actorOf } from './actor.js'
 import { ADMIN, ANY_USER, ErrorSchema, authErrors } from './schemas.js'
 
@@ -24,13 +32,20 @@ const sources: FastifyPluginAsync = async (app) => {
       schema: {
         summary: 'Every event source, when it was last heard, and whether it is quiet',
         description:
-          'A source is quiet when no event from it arrived for longer than quietAfterSec; boards whose queues it feeds then show it and go stale.',
+          'A source is quiet when no event from it arrived for longer than quietAfterSec, and down when its connector ' +
+          '(queue_log follower, AMI) reports its link down or stopped reporting; boards whose queues it feeds then name it and go stale.',
         tags: ['figures'],
         security: [{ bearer: [] }, { session: [] }],
         response: {
           200: Type.Object({
             serverNow: Type.Number(),
-            sources: Type.Array(Type.Object({ ...SourceHealthSchema.properties, quiet: Type.Boolean() })),
+            sources: Type.Array(
+              Type.Object({
+                ...SourceHealthSchema.properties,
+                quiet: Type.Boolean(),
+                down: Type.Boolean({ description: 'its link is down, or its connector stopped reporting' }),
+              }),
+            ),
           }),
           ...authErrors,
         },
@@ -38,7 +53,33 @@ const sources: FastifyPluginAsync = async (app) => {
     },
     async () => {
       const serverNow = Date.now()
-      return { serverNow, sources: app.sourceHealth().map((s) => ({ ...s, quiet: isQuiet(s, serverNow) })) }
+      return {
+        serverNow,
+        sources: app.sourceHealth().map((s) => ({ ...s, quiet: isQuiet(s, serverNow), down: isLinkDown(s.link, serverNow) })),
+      }
+    },
+  )
+
+  app.put(
+    '/api/v1/sources/:id/link',
+    {
+      preHandler: app.guard({ key: 'ingest' }),
+      schema: {
+        summary: "A connector reports its link's health (queue_log follower, AMI connector)",
+        description:
+          'Sent every few seconds, and at once when the link goes up or down. A link that reports connected: false, or is ' +
+          'not heard from for 35 s, is down: the boards its source feeds go stale and name it.',
+        tags: ['ingest'],
+        security: [{ bearer: [] }],
+        params: SourceParams,
+        body: LinkReportSchema,
+        response: { 204: Type.Null(), 400: ErrorSchema, ...authErrors },
+      },
+    },
+    async (req, reply) => {
+      const id = sourceId((req.params as { id: string }).id)
+      await app.sourceSettings.setLink(id, req.body as LinkReport, Date.now())
+      return reply.code(204).send()
     },
   )
 
@@ -78,8 +119,9 @@ const sources: FastifyPluginAsync = async (app) => {
     },
     async (req, reply) => {
       const id = sourceId((req.params as { id: string }).id)
-      if (!(await app.aggregator.forgetSource(id))) return reply.code(404).send(notFound(id))
-      await app.sourceSettings.remove(id)
+      const hadEvents = await app.aggregator.forgetSource(id)
+      const hadSettings = await app.sourceSettings.remove(id)
+      if (!hadEvents && !hadSettings) return reply.code(404).send(notFound(id))
       await app.audit.record(actorOf(req), 'source.forget', id, {})
       return reply.code(204).send()
     },

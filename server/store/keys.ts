@@ -41,6 +41,8 @@ export interface Keys {
   agentNames: string
   /** hash: event source → its settings JSON (how long it may stay silent) */
   sourceSettings: string
+  /** hash: source → its connector's latest link report (JSON) */
+  sourceLinks: string
   /** hash: team id → team record JSON (name, site) */
   teams: string
   /** hash: definition-set version → the set's JSON (every version is kept: figures name theirs) */
@@ -108,6 +110,7 @@ export function redisKeys(prefix: string): Keys {
     queueSettings: `${base}queue-settings`,
     agentNames: `${base}agent-names`,
     sourceSettings: `${base}source-settings`,
+    sourceLinks: `${base}source-links`,
     teams: `${base}teams`,
     definitions: `${base}definitions`,
     audit: `${base}audit`,

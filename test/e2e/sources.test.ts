@@ -72,4 +72,43 @@ describe('sources on the board', () => {
     await new Promise((r) => setTimeout(r, 6_000))
     expect(await tv.getByTestId('board').getAttribute('data-state')).toBe('live')
   })
+
+  it('goes stale naming a source whose link is down, shows the link on the admin page, and is live when it is back', async () => {
+    const report = (connected: boolean) => ({
+      kind: 'queue_log',
+      connected,
+      target: '/var/log/asterisk/queue_log',
+      since: Date.now(),
+      lastEventAt: Date.now(),
+      linesPerMin: 120,
+      eventsPerMin: 90,
+      lines: 5000,
+      events: 3750,
+      pending: 0,
+      skipped: { QUEUESTART: 1, DID: 12 },
+      problems: { truncated: 2 },
+      recentProblems: [{ line: '1772413211|1772413210.501|sales|PJSIP/20', reason: 'truncated' }],
+      error: connected ? null : 'permission denied reading /var/log/asterisk/queue_log',
+    })
+    const put = (connected: boolean) =>
+      app.inject({ method: 'PUT', url: '/api/v1/sources/pbx-sh/link', headers: auth, payload: report(connected) })
+    expect((await put(false)).statusCode).toBe(204)
+    await tv.locator('[data-testid="board"][data-state="stale"]').waitFor({ timeout: 10_000 })
+    expect(await tv.getByTestId('stale-reason').textContent()).toContain('pbx-sh (link down)')
+
+    const admin = await browser.context.newPage()
+    await admin.goto(`${base}/admin/screens`)
+    const row = admin.locator('[data-testid="source-row"][data-source="pbx-sh"]')
+    await row.getByTestId('source-down').waitFor({ timeout: 10_000 })
+    const link = row.getByTestId('source-link')
+    expect(await link.innerText()).toContain('queue_log /var/log/asterisk/queue_log')
+    expect(await link.getByTestId('link-error').textContent()).toContain('permission denied')
+    expect(await link.getByTestId('link-skipped').textContent()).toBe('skipped: DID 12, QUEUESTART 1')
+    expect(await link.getByTestId('link-problems').textContent()).toBe('problems: truncated 2')
+
+    expect((await put(true)).statusCode).toBe(204)
+    await tv.locator('[data-testid="board"][data-state="live"]').waitFor({ timeout: 10_000 })
+    await row.getByTestId('source-down').waitFor({ state: 'detached', timeout: 10_000 })
+    expect(await link.innerText()).toContain('120 lines/min · 90 events/min')
+  })
 })

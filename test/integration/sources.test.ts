@@ -112,4 +112,44 @@ describe('event sources', () => {
     // the newest event time is known before any event arrives after the restart
     expect((await app.health()).newestEventAt).toBe(s['pbx-sh']!.lastEventAt)
   })
+
+  it('takes link reports from a connector with an ingest key, lists a linked source before its first event, and forgets it', async () => {
+    const report = {
+      kind: 'ami',
+      connected: true,
+      target: '10.0.0.5:5038',
+      since: Date.now() - 60_000,
+      lastEventAt: null,
+      linesPerMin: 40,
+      eventsPerMin: 0,
+      lines: 40,
+      events: 0,
+      pending: 0,
+      skipped: { Newchannel: 40 },
+      problems: {},
+      recentProblems: [],
+      error: null,
+    }
+    const put = (payload: object, headers: Record<string, string> = auth) =>
+      app.inject({ method: 'PUT', url: '/api/v1/sources/pbx-bj/link', headers, payload })
+    expect((await put(report)).statusCode).toBe(204)
+    let s = (await listed())['pbx-bj']!
+    expect(s).toMatchObject({ events: 0, lastReceivedAt: null, queues: [], quiet: false, down: false, link: report })
+    expect(s.link!.reportedAt).toBeGreaterThan(Date.now() - 5_000)
+
+    expect((await put({ ...report, connected: false, error: 'authentication failed' })).statusCode).toBe(204)
+    s = (await listed())['pbx-bj']!
+    expect(s).toMatchObject({ down: true, link: { connected: false, error: 'authentication failed' } })
+
+    // the body is checked field by field, and a browser session may not report
+    const bad = await put({ ...report, kind: 'sip', pending: -1, extra: 1 })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().message).toContain('body.kind')
+    expect(bad.json().message).toContain('body.pending')
+    expect(bad.json().message).toContain('body.extra: unknown field')
+    expect((await put(report, admin.headers)).statusCode).toBe(403)
+
+    expect((await as('DELETE', '/api/v1/sources/pbx-bj')).statusCode).toBe(204)
+    expect((await listed())['pbx-bj']).toBeUndefined()
+  })
 })

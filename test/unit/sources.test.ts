@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest'
 import {
   JUDGED_AFTER_EVENTS,
   MAX_SOURCE_QUEUES,
+  LINK_SILENT_AFTER_MS,
   type SourceHealth,
+  type SourceLink,
+  isFailing,
+  isLinkDown,
   isQuiet,
   noteSource,
   sourcesOf,
@@ -22,6 +26,7 @@ const health = (
   events: JUDGED_AFTER_EVENTS,
   queues,
   quietAfterSec,
+  link: null,
 })
 
 describe('noteSource', () => {
@@ -56,5 +61,42 @@ describe('sourcesOf', () => {
     const all = [health('sh', ['east']), health('bj', ['west']), health('ami', []), health('big', 'all')]
     expect(sourcesOf(all, ['east']).map((s) => s.id)).toEqual(['ami', 'big', 'sh'])
     expect(sourcesOf(all, ['north']).map((s) => s.id)).toEqual(['ami', 'big'])
+  })
+})
+
+describe('isLinkDown / isFailing', () => {
+  const link = (connected: boolean, reportedAt: number): SourceLink => ({
+    kind: 'queue_log',
+    connected,
+    target: '/var/log/asterisk/queue_log',
+    since: 0,
+    lastEventAt: null,
+    linesPerMin: 0,
+    eventsPerMin: 0,
+    lines: 0,
+    events: 0,
+    pending: 0,
+    skipped: {},
+    problems: {},
+    recentProblems: [],
+    error: null,
+    reportedAt,
+  })
+
+  it('is down when the connector says so, or stopped reporting for longer than LINK_SILENT_AFTER_MS', () => {
+    expect(isLinkDown(null, 1e12)).toBe(false)
+    expect(isLinkDown(link(true, 1_000), 1_000 + LINK_SILENT_AFTER_MS)).toBe(false)
+    expect(isLinkDown(link(true, 1_000), 1_001 + LINK_SILENT_AFTER_MS)).toBe(true)
+    expect(isLinkDown(link(false, 1_000), 1_000)).toBe(true)
+  })
+
+  it('fails a source that is quiet or whose link is down; a link that is up keeps a fresh source live', () => {
+    const fresh = { ...health('pbx', ['east'], 1_000), link: link(true, 1_000) }
+    expect(isFailing(fresh, 2_000)).toBe(false)
+    expect(isFailing({ ...fresh, link: link(false, 1_000) }, 2_000)).toBe(true)
+    expect(isFailing(fresh, 62_000)).toBe(true) // quiet: 60 s limit
+    // a link that sent no event yet is never quiet
+    expect(isFailing({ ...fresh, events: 0, lastReceivedAt: null, lastEventAt: null }, 1e12)).toBe(true) // silent link
+    expect(isFailing({ ...fresh, events: 0, lastReceivedAt: null, lastEventAt: null, link: link(true, 1e12) }, 1e12)).toBe(false)
   })
 })

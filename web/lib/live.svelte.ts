@@ -5,7 +5,7 @@
 import type { Socket } from 'socket.io-client'
 import type { Denial, DenialCode } from '../../shared/auth.js'
 import type { AgentFigures, FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
-import { type SourceHealth, isQuiet, sourcesOf } from '../../shared/sources.js'
+import { type SourceHealth, isFailing, sourcesOf } from '../../shared/sources.js'
 import type { Alert } from '../../shared/alerts.js'
 import { mergeAlert, sortAlerts } from './alerts.js'
 import {
@@ -79,21 +79,21 @@ export class LiveBoard {
 
   readonly silentMs = $derived(this.lastMessageAt === null ? null : Math.max(0, this.now - this.lastMessageAt))
 
-  /** The sources that feed this view's queues, and those of them that went quiet. */
+  /** The sources that feed this view's queues, and those of them that went quiet or whose link is down. */
   readonly sources: SourceHealth[] = $derived(
     sourcesOf(
       this.health?.sources ?? [],
       this.queues.map((q) => q.id),
     ),
   )
-  readonly quietSources: SourceHealth[] = $derived(this.sources.filter((s) => isQuiet(s, this.serverNow)))
+  readonly failingSources: SourceHealth[] = $derived(this.sources.filter((s) => isFailing(s, this.serverNow)))
 
   readonly staleReason: StaleReason | null = $derived.by(() => {
     if (!this.connected) return 'disconnected'
     if (this.silentMs !== null && this.silentMs > STALE_AFTER_MS) return 'silent'
     if (this.health !== null && !this.health.ok) return 'unhealthy'
     if (this.dataAgeMs === null || this.dataAgeMs > STALE_AFTER_MS) return 'behind'
-    if (this.quietSources.length > 0) return 'source'
+    if (this.failingSources.length > 0) return 'source'
     return null
   })
 
