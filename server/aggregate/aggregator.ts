@@ -20,6 +20,11 @@ export function comparePositions(a: string, b: string): number {
   return am - bm || as - bs
 }
 
+/** While events stream in, the state is saved at most this often (and at once when the log runs dry). */
+const SAVE_EVERY_MS = 250
+/** The aggregator applies events for at most this long before it lets other work of the process run. */
+const APPLY_SLICE_MS = 5
+
 export interface AggregatorOptions {
   log: EventLog
   store: StateStore
@@ -62,6 +67,8 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   callsArchivedSince = 0
   private stopped = false
   private savedPosition = '0-0'
+  private lastSaveAt = 0
+  private saveFailed = false
   private savedDefinitions = 0
   private loop: Promise<void> | null = null
   private lastPrune = 0
@@ -117,7 +124,9 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   private noteSource(event: WallboardEvent, position: string): void {
     const id = event.source ?? UNNAMED_SOURCE
     const queue = 'queue' in event && typeof event.queue === 'string' ? event.queue : undefined
-    this.state.sources.set(id, noteSource(this.state.sources.get(id), { ts: event.ts, queue }, Number(position.split('-')[0])))
+    const dash = position.indexOf('-')
+    const storedAt = Number(dash < 0 ? position : position.slice(0, dash))
+    this.state.sources.set(id, noteSource(this.state.sources.get(id), { ts: event.ts, queue }, storedAt))
   }
 
   /** Forgets a retired source (saved with the next step); false when there is none by that id. */
@@ -164,13 +173,22 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
 
   /** One read-apply-save round. Returns true when more entries may be waiting. */
   private async step(blockMs: number): Promise<boolean> {
-    // A batch applied in memory but not yet saved is saved before anything new is read.
-    await this.save()
+    // A batch applied in memory but not yet saved (a failed save) is saved before anything new is read.
+    if (this.saveFailed) await this.save()
     const book = await this.opts.definitions.refresh()
     if (book.current.version !== this.book.current.version) await this.adopt(book)
     const askedAt = this.now()
-    const entries = await this.opts.log.readAfter(this.opts.reader, this.position, this.batchSize, blockMs)
+    // With changes not saved yet, only look: an empty log saves them at once rather than after the wait.
+    const unsaved = this.savedPosition !== this.position
+    const entries = await this.opts.log.readAfter(this.opts.reader, this.position, this.batchSize, unsaved ? 0 : blockMs)
+    let sliceStart = performance.now()
     for (const entry of entries) {
+      // Applying a full batch takes tens of milliseconds; ingest requests (and their
+      // acknowledgements) must not wait that long behind it.
+      if (performance.now() - sliceStart > APPLY_SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve))
+        sliceStart = performance.now()
+      }
       let event: WallboardEvent
       try {
         event = JSON.parse(entry.json) as WallboardEvent
@@ -195,9 +213,11 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
       prune(this.state, Math.min(now, this.newestEventAt ?? now))
       this.lastPrune = now
     }
-    await this.save()
+    // A save writes every row the batch touched: while events stream in, batches are small and touch
+    // the same rows (each queue's buckets), so saving every batch would write them many times a second.
+    if (entries.length === 0 || now - this.lastSaveAt >= SAVE_EVERY_MS) await this.save()
     const more = entries.length >= this.batchSize
-    if (!more) this.asOf = entries.length === 0 && blockMs > 0 ? now : askedAt
+    if (!more) this.asOf = entries.length === 0 && blockMs > 0 && !unsaved ? now : askedAt
     this.healthy = true
     const { touchedQueues, touchedAgents } = this.state
     if (touchedQueues.size || touchedAgents.size || entries.length) {
@@ -246,13 +266,16 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
       changes.tables.every(([, rows]) => rows.length === 0)
     const definitions = this.book.current.version
     if (empty && this.savedPosition === this.position && this.savedDefinitions === definitions) return
+    this.lastSaveAt = this.now()
     try {
       await this.opts.store.save(changes, { position: this.position, applied: this.applied, definitions })
       this.opts.store.forgetWritten(this.state, changes)
       this.savedPosition = this.position
       this.savedDefinitions = definitions
+      this.saveFailed = false
     } catch (err) {
       this.opts.store.restoreChanges(this.state, changes)
+      this.saveFailed = true
       throw err
     }
   }

@@ -42,7 +42,19 @@ const DAY_MS = 86_400_000
 const CHUNK_ROWS = 1000
 
 function* chunks(args: string[], size: number): Generator<string[]> {
+  // Nearly every save fits in one command: no copy then.
+  if (args.length <= size) {
+    if (args.length > 0) yield args
+    return
+  }
   for (let i = 0; i < args.length; i += size) yield args.slice(i, i + size)
+}
+
+/** A row's JSON without the fields another table saves (in the row's own field order). */
+function jsonWithout(row: object, apart: readonly string[]): string {
+  const kept: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(row)) if (!apart.includes(k)) kept[k] = v
+  return JSON.stringify(kept)
 }
 
 /** The UTC day whose history hash holds an archived interval's row. */
@@ -76,6 +88,9 @@ function utcDays(fromMs: number, toMs: number): string[] {
   for (let t = Date.parse(`${historyDayOf(fromMs)}T00:00:00Z`); t <= toMs; t += DAY_MS) days.push(historyDayOf(t))
   return days
 }
+
+/** Serialising a save runs at most this long before it lets other work of the process run. */
+const SAVE_SLICE_MS = 5
 
 export class StateStore {
   constructor(
@@ -164,6 +179,10 @@ export class StateStore {
   /** Writes the changed rows and the new position atomically. */
   async save(changes: Changes, pos: SavedPosition): Promise<void> {
     const tx = this.redis.multi()
+    // Serialising thousands of rows takes tens of milliseconds: in slices, so that requests (ingest
+    // acknowledgements above all) are answered meanwhile. The aggregator waits for this save, so
+    // the rows do not change under it.
+    let sliceStart = performance.now()
     for (const [name, rows] of changes.tables) {
       if (rows.length === 0) continue
       const key = this.keys.state[name]
@@ -172,10 +191,12 @@ export class StateStore {
       // Fields of a row that another table saves are left out of the row.
       const apart = SAVED_APART[name]
       for (const [field, value] of rows) {
+        if ((set.length & 127) === 0 && performance.now() - sliceStart > SAVE_SLICE_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve))
+          sliceStart = performance.now()
+        }
         if (value === undefined) del.push(field)
-        else if (apart)
-          set.push(field, JSON.stringify(Object.fromEntries(Object.entries(value as object).filter(([k]) => !apart.includes(k)))))
-        else set.push(field, JSON.stringify(value))
+        else set.push(field, apart ? jsonWithout(value as object, apart) : JSON.stringify(value))
       }
       // In chunks: a prune or a recompute can change hundreds of thousands of rows at once, more
       // arguments than one call can spread (still one transaction).

@@ -93,6 +93,7 @@ export const MAX_AGENT_CALLS = 200
  * the newest calls, which is where calls change.
  */
 export function insertCall(a: AgentRecord, c: AnsweredCall, previous?: number | null): void {
+  const longest = longestCallMs(a.calls)
   let existing = -1
   if (previous === undefined) existing = a.calls.findIndex((x) => x[2] === c[2])
   else if (previous !== null) {
@@ -107,13 +108,57 @@ export function insertCall(a: AgentRecord, c: AnsweredCall, previous?: number | 
   let i = a.calls.length
   while (i > 0 && (a.calls[i - 1]![0] > c[0] || (a.calls[i - 1]![0] === c[0] && a.calls[i - 1]![2] > c[2]))) i--
   a.calls.splice(i, 0, c)
+  noteLongestCall(a.calls, c[3] === null ? longest : Math.max(longest, c[3] - c[0]))
 }
 
 export function removeCall(a: AgentRecord, key: string): boolean {
   const i = a.calls.findIndex((x) => x[2] === key)
   if (i < 0) return false
+  const longest = longestCallMs(a.calls)
   a.calls.splice(i, 1)
+  noteLongestCall(a.calls, longest)
   return true
+}
+
+/**
+ * An upper bound of the length of the ended calls in a list, and the list's length it holds for
+ * (a list changed by other means than the functions here is measured again): it lets
+ * agentSegments skip the calls that ended long before the instant it starts from.
+ */
+const longestCalls = new WeakMap<AnsweredCall[], { ms: number; length: number }>()
+
+function longestCallMs(calls: AnsweredCall[]): number {
+  const known = longestCalls.get(calls)
+  if (known && known.length === calls.length) return known.ms
+  let ms = Number.NEGATIVE_INFINITY
+  for (const c of calls) if (c[3] !== null && c[3] - c[0] > ms) ms = c[3] - c[0]
+  noteLongestCall(calls, ms)
+  return ms
+}
+
+function noteLongestCall(calls: AnsweredCall[], ms: number): void {
+  const known = longestCalls.get(calls)
+  if (known) {
+    known.ms = ms
+    known.length = calls.length
+  } else longestCalls.set(calls, { ms, length: calls.length })
+}
+
+/** The first call (in answer order) that may have ended at or after an instant: none before it did. */
+function firstCallEndingFrom(calls: AnsweredCall[], endingFrom: number): number {
+  if (endingFrom === Number.NEGATIVE_INFINITY) return 0
+  const longest = longestCallMs(calls)
+  if (longest === Number.NEGATIVE_INFINITY) return calls.length
+  // A millisecond of margin against rounding: a call answered before it ended before endingFrom.
+  const answeredFrom = endingFrom - longest - 1
+  let lo = 0
+  let hi = calls.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (calls[mid]![0] < answeredFrom) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
 
 /** The agent's own state now: the newest point by event time. */
@@ -172,7 +217,8 @@ const callEnd = (c: AnsweredCall) => c[3] ?? Number.POSITIVE_INFINITY
 export function agentSegments(a: AgentRecord, endingFrom = Number.NEGATIVE_INFINITY): Segment[] {
   const out: Segment[] = []
   const { points, calls } = a
-  for (const c of calls) {
+  for (let k = firstCallEndingFrom(calls, endingFrom); k < calls.length; k++) {
+    const c = calls[k]!
     if (c[3] !== null && c[3] > c[0] && c[3] >= endingFrom) out.push([c[0], c[3], 'onCall', null, c[1], membershipAt(a, c[0])])
   }
   // The first point whose stretch may end at or after endingFrom: the last one that starts before it.
@@ -246,7 +292,9 @@ export function pruneAgent(a: AgentRecord, horizonMs: number): boolean {
   // A call that may still end, or that ends after the first kept point, carves time the segments need.
   while (firstCall > 0 && (a.calls[firstCall - 1]![3] === null || a.calls[firstCall - 1]![3]! > limit)) firstCall--
   if (firstCall > 0) {
+    const longest = longestCallMs(a.calls)
     a.calls.splice(0, firstCall)
+    noteLongestCall(a.calls, longest)
     changed = true
   }
   let firstMembership = 0

@@ -40,6 +40,7 @@ import {
   isWaiting,
   mergeCallEvent,
   newCall,
+  outcomeKindOf,
   outcomeOf,
   summaryOf,
 } from './calls.js'
@@ -219,13 +220,18 @@ export function emptyState(): AggregateState {
 }
 
 const calendars = new Map<string, BusinessCalendar>()
+/** By definition object too: every bucket an event touches asks, and a book hands out the same objects. */
+const calendarsByDefinition = new WeakMap<Definition, BusinessCalendar>()
 export function calendarOf(def: Definition): BusinessCalendar {
+  let c = calendarsByDefinition.get(def)
+  if (c && c.timeZone === def.timezone && c.dayStartHour === def.dayStartHour) return c
   const k = `${def.timezone}|${def.dayStartHour}`
-  let c = calendars.get(k)
+  c = calendars.get(k)
   if (!c) {
     c = new BusinessCalendar(def.timezone, def.dayStartHour)
     calendars.set(k, c)
   }
+  calendarsByDefinition.set(def, c)
   return c
 }
 
@@ -271,22 +277,52 @@ function timeIndex(s: AggregateState, kind: BucketKind): Map<string, Map<number,
   return kind === 's' ? s.seconds : kind === 'm' ? s.minutes : kind === 'i' ? s.intervals : null
 }
 
-function bump(s: AggregateState, kind: BucketKind, time: string | number, scope: string, delta: Delta, sign: 1 | -1): void {
-  const key = `${kind}|${time}|${scope}`
-  let b = s.buckets.get(key)
-  if (!b) b = emptyCounters()
+/** Past this many remembered times per kind, the key memo starts again (it only saves work). */
+const KEY_MEMO_TIMES = 10_000
+const keyMemo: Record<BucketKind, Map<number, Map<string, string>>> = {
+  q: new Map(),
+  i: new Map(),
+  m: new Map(),
+  s: new Map(),
+  a: new Map(),
+}
+
+/**
+ * The bucket key `kind|time|scope`, built once per bucket: every event bumps the same few buckets
+ * several times, and a key string built anew must be flattened and hashed at each lookup.
+ */
+export function bucketKeyOf(kind: BucketKind, time: number, scope: string): string {
+  const memo = keyMemo[kind]
+  let perTime = memo.get(time)
+  if (!perTime) {
+    if (memo.size >= KEY_MEMO_TIMES) memo.clear()
+    memo.set(time, (perTime = new Map()))
+  }
+  let key = perTime.get(scope)
+  if (key === undefined) {
+    key = `${kind}|${time}|${scope}`
+    perTime.set(scope, key)
+  }
+  return key
+}
+
+function bump(s: AggregateState, kind: BucketKind, time: number, scope: string, delta: Delta, sign: 1 | -1): void {
+  const key = bucketKeyOf(kind, time, scope)
+  const existing = s.buckets.get(key)
+  const b = existing ?? emptyCounters()
   applyDelta(b, delta, sign)
   const index = timeIndex(s, kind)
   if (isEmpty(b)) {
     s.buckets.delete(key)
-    index?.get(scope)?.delete(Number(time))
+    index?.get(scope)?.delete(time)
     return
   }
-  s.buckets.set(key, b)
+  if (existing) s.buckets.touch(key)
+  else s.buckets.set(key, b)
   if (index) {
     let perScope = index.get(scope)
     if (!perScope) index.set(scope, (perScope = new Map()))
-    perScope.set(Number(time), b)
+    perScope.set(time, b)
   }
 }
 
@@ -320,10 +356,26 @@ function addToQueue(
   s.touchedQueues.add(queue)
 }
 
-function sameDelta(a: Delta, b: Delta): boolean {
-  const ka = Object.keys(a)
-  if (ka.length !== Object.keys(b).length) return false
-  return ka.every((k) => JSON.stringify(a[k as keyof Delta]) === JSON.stringify(b[k as keyof Delta]))
+/** Whether two delta values have the same JSON, without writing it for the usual numbers and strings. */
+function sameJson(x: unknown, y: unknown): boolean {
+  if (x === y) return true
+  const tx = typeof x
+  const ty = typeof y
+  // Distinct numbers have distinct JSON unless neither is finite (both are `null`); distinct strings never do.
+  if (tx === 'number' && ty === 'number') return !Number.isFinite(x) && !Number.isFinite(y)
+  if (tx === 'string' && ty === 'string') return false
+  return JSON.stringify(x) === JSON.stringify(y)
+}
+
+/** Same fields, each with the same JSON (as a field-by-field JSON comparison would find). */
+export function sameDelta(a: Delta, b: Delta): boolean {
+  let fields = 0
+  for (const _ in b) fields++
+  for (const k in a) {
+    if (--fields < 0) return false
+    if (!sameJson(a[k as keyof Delta], b[k as keyof Delta])) return false
+  }
+  return fields === 0
 }
 
 function sameContribution(a: Contribution, b: Contribution): boolean {
@@ -332,6 +384,22 @@ function sameContribution(a: Contribution, b: Contribution): boolean {
 
 /** Takes back the contributions that are gone and adds the new ones; identical ones cost nothing. */
 function replaceContributions(s: AggregateState, before: Contribution[], after: Contribution[], defs: Definitions): void {
+  // A call has at most three contributions: a bit per new one marks those an old one matched.
+  if (after.length > 30) {
+    replaceManyContributions(s, before, after, defs)
+    return
+  }
+  let unchanged = 0
+  for (const old of before) {
+    let j = 0
+    while (j < after.length && ((unchanged >>> j) & 1 || !sameContribution(after[j]!, old))) j++
+    if (j < after.length) unchanged |= 1 << j
+    else addContribution(s, old, -1, defs)
+  }
+  for (let i = 0; i < after.length; i++) if (!((unchanged >>> i) & 1)) addContribution(s, after[i]!, 1, defs)
+}
+
+function replaceManyContributions(s: AggregateState, before: Contribution[], after: Contribution[], defs: Definitions): void {
   const unchanged = new Set<number>()
   for (const old of before) {
     const j = after.findIndex((c, i) => !unchanged.has(i) && sameContribution(c, old))
@@ -439,7 +507,7 @@ function refreshSegments(s: AggregateState, a: AgentRecord, defs: Definitions, c
     if (n > 0) before.set(k, n - 1)
     else added.push(seg)
   }
-  if (added.length === 0 && [...before.values()].every((n) => n === 0)) return
+  if (added.length === 0 && !hasPositive(before)) return
   const removed = a.segments.filter((seg) => {
     if (seg[1] < changedAt) return false
     const k = segmentKey(seg)
@@ -454,6 +522,11 @@ function refreshSegments(s: AggregateState, a: AgentRecord, defs: Definitions, c
   for (const seg of added) applySegment(s, a.id, seg, 1, defs)
   a.segments = kept.length === 0 ? next : [...kept, ...next].sort(compareSegments)
   s.agents.touch(a.id)
+}
+
+function hasPositive(counts: Map<string, number>): boolean {
+  for (const n of counts.values()) if (n !== 0) return true
+  return false
 }
 
 const agentCallKey = (agent: string, key: string) => `${agent}\u0000${key}`
@@ -495,7 +568,7 @@ function refreshFcr(s: AggregateState, key: string, defs: Definitions): void {
 /** Keeps a handled call's FCR record (and what it counts) in step with the call record. */
 function syncFcr(s: AggregateState, key: string, call: CallRecord, defs: Definitions): void {
   const old = s.fcr.get(key)
-  const eligible = call.caller !== null && call.endedAt !== null && outcomeOf(call)?.kind === 'answered'
+  const eligible = call.caller !== null && call.endedAt !== null && outcomeKindOf(call) === 'answered'
   if (old && (!eligible || old.endedAt !== call.endedAt || old.caller !== call.caller)) {
     addContribution(s, fcrContribution(old), -1, defs)
     s.fcr.delete(key)
@@ -517,9 +590,9 @@ function syncArrival(s: AggregateState, key: string, call: CallRecord, wasCaller
   if (wasCaller !== null && wasCaller !== call.caller) forgetArrival(s, wasCaller, key, defs)
   if (call.caller === null || call.queuedAt === null) return
   const rowKey = `${call.caller}\u0000${key}`
-  const row: ArrivalRow = [call.queuedAt, call.queue, call.callId]
   const old = s.arrivals.get(rowKey)
-  if (old && old[0] === row[0]) return
+  if (old && old[0] === call.queuedAt) return
+  const row: ArrivalRow = [call.queuedAt, call.queue, call.callId]
   s.arrivals.set(rowKey, row)
   let perCaller = s.callerArrivals.get(call.caller)
   if (!perCaller) s.callerArrivals.set(call.caller, (perCaller = new Map()))
@@ -594,8 +667,11 @@ function applyCallEvent(s: AggregateState, e: CallEvent, defs: Definitions): voi
     if (was.ringing !== null) indexRemove(s.ringing, was.ringing, key)
     if (ringing !== null) indexAdd(s.ringing, ringing, key)
   }
-  for (const id of new Set([was.talking, talking, was.ringing, ringing, r.ringAgent, r.agent])) {
-    if (id === null) continue
+  const ids = [was.talking, talking, was.ringing, ringing, r.ringAgent, r.agent]
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!
+    // Each agent once, in the order first named.
+    if (id === null || ids.indexOf(id) !== i) continue
     const a = ensureAgent(s, id)
     learnQueue(s, a, r.queue, defs)
     touchAgentQueues(s, a)

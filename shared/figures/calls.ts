@@ -117,23 +117,43 @@ export function outcomeOf(r: CallRecord): { kind: OutcomeKind; at: number } | nu
   return best
 }
 
+/** The kind of the visit's outcome (as outcomeOf), without making an object: asked several times per event. */
+export function outcomeKindOf(r: CallRecord): OutcomeKind | null {
+  let kind: OutcomeKind | null = null
+  let at = 0
+  if (r.answeredAt !== null) {
+    kind = 'answered'
+    at = r.answeredAt
+  }
+  if (r.abandonedAt !== null && (kind === null || r.abandonedAt < at)) {
+    kind = 'abandoned'
+    at = r.abandonedAt
+  }
+  if (r.overflowedAt !== null && (kind === null || r.overflowedAt < at)) kind = 'overflowed'
+  return kind
+}
+
+function hasOutcome(r: CallRecord): boolean {
+  return r.answeredAt !== null || r.abandonedAt !== null || r.overflowedAt !== null
+}
+
 export function isWaiting(r: CallRecord): boolean {
-  return r.queuedAt !== null && outcomeOf(r) === null
+  return r.queuedAt !== null && !hasOutcome(r)
 }
 
 /** Answered by its agent and not yet ended: the agent is on this call. */
 export function isTalking(r: CallRecord): boolean {
-  return r.endedAt === null && r.agent !== null && outcomeOf(r)?.kind === 'answered'
+  return r.endedAt === null && r.agent !== null && outcomeKindOf(r) === 'answered'
 }
 
 /** Offered to an agent that has not answered, and still in the queue. */
 export function isRinging(r: CallRecord): boolean {
-  return r.ringAgent !== null && outcomeOf(r) === null
+  return r.ringAgent !== null && !hasOutcome(r)
 }
 
 export function isFinished(r: CallRecord): boolean {
-  const o = outcomeOf(r)
-  return o !== null && (o.kind !== 'answered' || r.endedAt !== null)
+  const kind = outcomeKindOf(r)
+  return kind !== null && (kind !== 'answered' || r.endedAt !== null)
 }
 
 /**

@@ -84,10 +84,41 @@ export const COUNTER_FIELDS: readonly CounterField[] = [
   'fcrRepeat',
 ]
 
+/** Fresh counters, in the key order saved rows always had (maps first, then COUNTER_FIELDS): one literal, one shape. */
 export function emptyCounters(): Counters {
-  const c = { waitHist: {}, pausedMs: {}, handledBy: {} } as unknown as Counters
-  for (const f of COUNTER_FIELDS) c[f] = 0
-  return c
+  return {
+    waitHist: {},
+    pausedMs: {},
+    handledBy: {},
+    arrived: 0,
+    offered: 0,
+    answered: 0,
+    answeredWithin: 0,
+    abandoned: 0,
+    shortAbandoned: 0,
+    abandonedWithin: 0,
+    overflowed: 0,
+    handled: 0,
+    waitUnknown: 0,
+    answeredWaitUnknown: 0,
+    overflowedWaitUnknown: 0,
+    answeredWaitMs: 0,
+    abandonWaitCount: 0,
+    abandonWaitMs: 0,
+    talkMs: 0,
+    acwMs: 0,
+    onCallMs: 0,
+    availableMs: 0,
+    loggedInMs: 0,
+    csatResponses: 0,
+    csatSatisfied: 0,
+    csatDissatisfied: 0,
+    npsResponses: 0,
+    npsPromoters: 0,
+    npsDetractors: 0,
+    fcrEligible: 0,
+    fcrRepeat: 0,
+  }
 }
 
 /** Fills fields a bucket saved by an older release lacks, so figures never read undefined. */
