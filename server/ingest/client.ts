@@ -13,6 +13,20 @@ export interface SourceLog {
   error(obj: object, msg: string): void
 }
 
+/** Log lines for a terminal or a journal: time, level, message, fields. */
+export const consoleLog: SourceLog = {
+  info: (obj, msg) => console.log(logLine('info', obj, msg)),
+  warn: (obj, msg) => console.warn(logLine('warn', obj, msg)),
+  error: (obj, msg) => console.error(logLine('error', obj, msg)),
+}
+
+function logLine(level: string, obj: object, msg: string): string {
+  const fields = Object.entries(obj)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ')
+  return `${new Date().toISOString()} ${level.padEnd(5)} ${msg}${fields ? `  ${fields}` : ''}`
+}
+
 export interface IngestResult {
   accepted: number
   duplicates: number

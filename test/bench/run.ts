@@ -3,7 +3,8 @@
 // generator and the socket clients run in this process, on the same machine, so every number
 // below includes their cost too. Latency is measured at a fixed arrival rate (no coordinated
 // omission). Then a board of 20 queues and 200 agents: its snapshot's size and its first paint in
-// Chromium. Bounded in time: about two minutes.
+// Chromium. Then the queue_log follower: lines appended at 20,000/s, lag from append to
+// acknowledgement. Bounded in time: about three minutes. `--only queue-log` runs that part alone.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -16,6 +17,7 @@ import { type Socket, io } from 'socket.io-client'
 import type { FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
 import type { ClientToServerEvents, FiguresUpdate, ServerToClientEvents } from '../../shared/socket.js'
 import { startRedisServer } from '../../server/store/redis-server.js'
+import { followerBench } from './queue-log.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -23,6 +25,8 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '200' },
     'probe-rate': { type: 'string', default: '20' },
     'background-rate': { type: 'string', default: '1000' },
+    'queue-log-rate': { type: 'string', default: '20000' },
+    only: { type: 'string' },
   },
 })
 const DURATION_SEC = Number(args.duration)
@@ -53,7 +57,9 @@ function trafficSource(tag: string) {
 }
 
 async function startServer(redisUrl: string, prefix = 'wb:'): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  // BENCH_CPU_PROF=DIR writes a CPU profile of each server process there (open it in Chrome's DevTools).
+  const profile = process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : []
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'server/main.ts'], {
     env: {
       ...process.env,
       REDIS_URL: redisUrl,
@@ -337,12 +343,34 @@ async function main() {
   )
   console.log('server, redis-server (AOF everysec) and load generator all on this machine\n')
   try {
+    if (args.only === 'queue-log') {
+      const ql = await followerBench(server.base, KEY, {
+        seconds: DURATION_SEC,
+        linesPerSec: Number(args['queue-log-rate']),
+        run: RUN,
+      })
+      console.log('queue_log follower                ', ql)
+      return
+    }
     const single = await ingest(server.base, 1, 64, 'single')
     console.log('ingest, one event per request     ', single)
     const batched = await ingest(server.base, 100, 16, 'batch')
     console.log('ingest, batches of 100            ', batched)
     const lat = await latency(server.base)
     console.log('event → socket client latency     ', lat)
+    // The follower on a server of its own, on a fresh key prefix of the same Redis.
+    const followServer = await startServer(redis.url, 'follow:')
+    try {
+      const ql = await followerBench(followServer.base, KEY, {
+        seconds: DURATION_SEC,
+        linesPerSec: Number(args['queue-log-rate']),
+        run: RUN,
+      })
+      console.log('queue_log follower                ', ql)
+    } finally {
+      followServer.child.kill('SIGTERM')
+      await new Promise((r) => followServer.child.once('exit', r))
+    }
     // A board of its own, on a fresh key prefix of the same Redis.
     const paintServer = await startServer(redis.url, 'paint:')
     try {

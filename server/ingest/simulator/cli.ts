@@ -3,7 +3,8 @@
 //     [--warm-up 60] [--seed N] [--tick-ms 1000]
 import { parseArgs } from 'node:util'
 import { isValidTimeZone } from '../../../shared/figures/calendar.js'
-import { type SimulatorLog, startSimulator } from './runner.js'
+import { consoleLog } from '../client.js'
+import { startSimulator } from './runner.js'
 
 const USAGE = `Usage: tsx server/ingest/simulator/cli.ts --url URL --key KEY [options]
 
@@ -28,19 +29,6 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
   const n = Number(raw)
   if (!Number.isInteger(n) || n < min) fail(`--${name}: expected an integer ≥ ${min}, got ${JSON.stringify(raw)}`)
   return n
-}
-
-const consoleLog: SimulatorLog = {
-  info: (obj, msg) => console.log(line('info', obj, msg)),
-  warn: (obj, msg) => console.warn(line('warn', obj, msg)),
-  error: (obj, msg) => console.error(line('error', obj, msg)),
-}
-
-function line(level: string, obj: object, msg: string): string {
-  const fields = Object.entries(obj)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ')
-  return `${new Date().toISOString()} ${level.padEnd(5)} ${msg}${fields ? `  ${fields}` : ''}`
 }
 
 function main(): void {
