@@ -39,6 +39,15 @@ export interface Config {
   publicUrl: string
   /** alert delivery: concurrency, timeouts, retries and the queue's bound */
   delivery: DeliveryConfig
+  /** phone-system connectors run inside this process (the same as `wallboard queue-log follow` / `wallboard ami`) */
+  connectors: ConnectorsConfig
+}
+
+export interface ConnectorsConfig {
+  /** WALLBOARD_QUEUE_LOG: follow this queue_log file */
+  queueLog: { path: string; source: string } | null
+  /** WALLBOARD_AMI_HOST …: connect to this Asterisk Manager Interface */
+  ami: { host: string; port: number; username: string; secret: string; source: string; agentsOnly: boolean } | null
 }
 
 /** How alert notifications are delivered (server/alerts/outbox.ts). */
@@ -140,6 +149,31 @@ export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } 
       giveUpAfterMs: int(env, 'WALLBOARD_NOTIFY_GIVE_UP_SEC', 86_400, 1, 30 * 86_400) * 1000,
       maxPending: int(env, 'WALLBOARD_NOTIFY_MAX_PENDING', 10_000, 1, 1_000_000),
     },
+    connectors: connectors(env),
+  }
+}
+
+function connectors(env: Env): ConnectorsConfig {
+  const file = env['WALLBOARD_QUEUE_LOG'] || null
+  const host = env['WALLBOARD_AMI_HOST'] || null
+  let ami: ConnectorsConfig['ami'] = null
+  if (host !== null) {
+    const username = env['WALLBOARD_AMI_USER'] || null
+    const secret = env['WALLBOARD_AMI_SECRET'] || null
+    if (username === null) throw new ConfigError('WALLBOARD_AMI_USER: required with WALLBOARD_AMI_HOST')
+    if (secret === null) throw new ConfigError('WALLBOARD_AMI_SECRET: required with WALLBOARD_AMI_HOST')
+    ami = {
+      host,
+      port: int(env, 'WALLBOARD_AMI_PORT', 5038, 1, 65535),
+      username,
+      secret,
+      source: env['WALLBOARD_AMI_SOURCE'] || 'asterisk-ami',
+      agentsOnly: bool(env, 'WALLBOARD_AMI_AGENTS_ONLY', false),
+    }
+  }
+  return {
+    queueLog: file === null ? null : { path: path.resolve(file), source: env['WALLBOARD_QUEUE_LOG_SOURCE'] || 'asterisk' },
+    ami,
   }
 }
 

@@ -6,6 +6,7 @@ import { DEFAULT_BOARD_ID } from './admin/boards.js'
 import { FIRST_ADMIN, bootstrap } from './admin/bootstrap.js'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
+import { startConnectors } from './ingest/connectors.js'
 import { type LocalRedis, RedisNotInstalledError, startRedisServer } from './store/redis-server.js'
 
 function fail(message: string): never {
@@ -53,14 +54,17 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
-  const base = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${port}`
+  const anyHost = config.host === '0.0.0.0' || config.host === '::'
+  const base = `http://${anyHost ? 'localhost' : config.host}:${port}`
+  /** this process's own API, for the simulator and the connectors */
+  const self = `http://${anyHost ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
 
   let simulator: { stop(): Promise<void> } | null = null
   if (config.demo) {
     // Loaded only for the demo: a production start never runs simulator code.
     const { startSimulator } = await import('./ingest/simulator/runner.js')
     simulator = startSimulator({
-      url: `http://127.0.0.1:${port}`,
+      url: self,
       apiKey: app.apiKeys.mintInMemory('demo simulator', ['ingest', 'read']),
       timezone: config.timezone,
       log: app.log.child({ component: 'simulator' }),
@@ -68,6 +72,14 @@ async function main(): Promise<void> {
       warmUpMinutes: (await app.eventLog.length()) === 0 ? 60 : 0,
     })
   }
+
+  // Connectors by configuration: they post to this server like any source, with a key of this process.
+  const connectors = await startConnectors({
+    config,
+    url: self,
+    apiKey: app.apiKeys.mintInMemory('phone-system connectors', ['ingest']),
+    log: app.log,
+  })
 
   if (localRedis) {
     localRedis.process.once('exit', (code, signal) => {
@@ -86,6 +98,9 @@ async function main(): Promise<void> {
     `    Time zone: ${config.timezone}`,
     `    Demo:      ${config.demo ? 'simulated traffic on (WALLBOARD_DEMO=0 turns it off)' : 'off'}`,
   ]
+  const { queueLog, ami } = config.connectors
+  if (queueLog) lines.push(`    queue_log: following ${queueLog.path} as source "${queueLog.source}"`)
+  if (ami) lines.push(`    AMI:       ${ami.host}:${ami.port} as user "${ami.username}", source "${ami.source}"`)
   if (config.demo && app.boards.get(DEFAULT_BOARD_ID)) {
     // A TV link for the demo that works until this process stops; real TVs get tokens from an admin.
     const token = app.displayTokens.mintInMemory(DEFAULT_BOARD_ID, 'demo TV')
@@ -114,6 +129,7 @@ async function main(): Promise<void> {
     localRedis?.process.removeAllListeners('exit')
     try {
       await simulator?.stop()
+      await connectors.stop()
       await app.close()
       await localRedis?.stop()
     } finally {
