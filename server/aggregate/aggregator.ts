@@ -8,7 +8,7 @@ import type { DefinitionBook } from '../../shared/definitions.js'
 import { type AggregateState, DEFAULT_RETENTION, applyEvent, emptyState, prune, reindex } from '../../shared/figures/aggregate.js'
 import type { EventOf, WallboardEvent } from '../../shared/events.js'
 import { UNNAMED_SOURCE, noteSource } from '../../shared/sources.js'
-import type { EventLog } from '../store/event-log.js'
+import type { EventLog, LogEntry } from '../store/event-log.js'
 import { isUnavailable } from '../store/redis.js'
 import type { StateStore } from '../store/state-store.js'
 import { bookAt, recomputeForDefinitions } from './recompute.js'
@@ -69,6 +69,11 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   private savedPosition = '0-0'
   private lastSaveAt = 0
   private saveFailed = false
+  /** a save under way (one at a time: the transaction that writes the position must follow its rows') */
+  private saving: Promise<void> | null = null
+  private saveTimer: NodeJS.Timeout | null = null
+  /** true while a step applies events: the state must not be serialised meanwhile */
+  private applying = false
   private savedDefinitions = 0
   private loop: Promise<void> | null = null
   private lastPrune = 0
@@ -118,6 +123,11 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   async stop(): Promise<void> {
     this.stopped = true
     await this.loop
+    if (this.saveTimer) clearTimeout(this.saveTimer)
+    this.saveTimer = null
+    await this.saving?.catch(() => undefined)
+    // What was applied since the last save is saved now, rather than replayed at the next start.
+    await this.save().catch((err: unknown) => this.opts.logger.warn({ err }, 'final state save failed'))
   }
 
   /** Notes an applied event against its source: the log position says when it was stored. */
@@ -142,6 +152,8 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     if (last === null) return
     const deadline = this.now() + timeoutMs
     while (comparePositions(this.savedPosition, last) < 0) {
+      // Applied and waiting for its timed save: save now.
+      if (comparePositions(this.position, last) >= 0) this.saveLater(0)
       if (this.now() > deadline)
         throw new Error(`aggregator did not reach ${last} within ${timeoutMs} ms (at ${this.savedPosition})`)
       await new Promise<void>((resolve) => {
@@ -178,9 +190,68 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     const book = await this.opts.definitions.refresh()
     if (book.current.version !== this.book.current.version) await this.adopt(book)
     const askedAt = this.now()
-    // With changes not saved yet, only look: an empty log saves them at once rather than after the wait.
-    const unsaved = this.savedPosition !== this.position
-    const entries = await this.opts.log.readAfter(this.opts.reader, this.position, this.batchSize, unsaved ? 0 : blockMs)
+    const entries = await this.opts.log.readAfter(this.opts.reader, this.position, this.batchSize, blockMs)
+    // A timed save serialises the state in slices: it finishes before the state changes again.
+    await this.saving?.catch(() => undefined)
+    this.applying = true
+    try {
+      await this.applyEntries(entries)
+    } finally {
+      this.applying = false
+    }
+    const now = this.now()
+    // At the first step (a restarted process archives what closed while it was down), then every
+    // pruneEveryMs. While a backlog is replayed, as of the newest event applied, as live would have.
+    if (now - this.lastPrune >= this.pruneEveryMs) {
+      prune(this.state, Math.min(now, this.newestEventAt ?? now))
+      this.lastPrune = now
+    }
+    // A save writes every row the batches since the last one touched: while events stream in,
+    // batches are small and touch the same rows (each queue's buckets), so saving each batch would
+    // write them many times a second. At most every SAVE_EVERY_MS, then, and at the latest that
+    // long after the last batch.
+    if (now - this.lastSaveAt >= SAVE_EVERY_MS) await this.save()
+    else this.saveLater(SAVE_EVERY_MS - (now - this.lastSaveAt))
+    const more = entries.length >= this.batchSize
+    if (!more) this.asOf = entries.length === 0 && blockMs > 0 ? now : askedAt
+    this.healthy = true
+    this.emitApplied(entries.length)
+    return more
+  }
+
+  /** Tells the figures what changed; survey responses are handed on only once saved (an alert acts on them once). */
+  private emitApplied(events: number): void {
+    const { touchedQueues, touchedAgents } = this.state
+    const saved = this.savedPosition === this.position
+    const surveys = saved ? this.surveys : []
+    if (touchedQueues.size || touchedAgents.size || events || surveys.length) {
+      if (saved) this.surveys = []
+      this.emit('applied', { queues: new Set(touchedQueues), agents: new Set(touchedAgents), events, surveys })
+      touchedQueues.clear()
+      touchedAgents.clear()
+    }
+  }
+
+  /** Saves in `delayMs` unless a save is due before; one runs while a step applies is left to the step. */
+  private saveLater(delayMs: number): void {
+    if (this.saveTimer && delayMs > 0) return
+    if (this.saveTimer) clearTimeout(this.saveTimer)
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null
+      if (this.stopped || this.saving) return
+      if (this.applying) return this.saveLater(SAVE_EVERY_MS)
+      this.save().then(
+        () => this.emitApplied(0),
+        (err: unknown) => {
+          this.opts.logger.warn({ err }, 'state save failed; retrying')
+          this.saveLater(SAVE_EVERY_MS)
+        },
+      )
+    }, delayMs)
+    this.saveTimer.unref()
+  }
+
+  private async applyEntries(entries: LogEntry[]): Promise<void> {
     let sliceStart = performance.now()
     for (const entry of entries) {
       // Applying a full batch takes tens of milliseconds; ingest requests (and their
@@ -206,28 +277,6 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
       if (this.newestEventAt === null || event.ts > this.newestEventAt) this.newestEventAt = event.ts
       this.noteSource(event, entry.position)
     }
-    const now = this.now()
-    // At the first step (a restarted process archives what closed while it was down), then every
-    // pruneEveryMs. While a backlog is replayed, as of the newest event applied, as live would have.
-    if (now - this.lastPrune >= this.pruneEveryMs) {
-      prune(this.state, Math.min(now, this.newestEventAt ?? now))
-      this.lastPrune = now
-    }
-    // A save writes every row the batch touched: while events stream in, batches are small and touch
-    // the same rows (each queue's buckets), so saving every batch would write them many times a second.
-    if (entries.length === 0 || now - this.lastSaveAt >= SAVE_EVERY_MS) await this.save()
-    const more = entries.length >= this.batchSize
-    if (!more) this.asOf = entries.length === 0 && blockMs > 0 && !unsaved ? now : askedAt
-    this.healthy = true
-    const { touchedQueues, touchedAgents } = this.state
-    if (touchedQueues.size || touchedAgents.size || entries.length) {
-      const surveys = this.surveys
-      this.surveys = []
-      this.emit('applied', { queues: new Set(touchedQueues), agents: new Set(touchedAgents), events: entries.length, surveys })
-      touchedQueues.clear()
-      touchedAgents.clear()
-    }
-    return more
   }
 
   /**
@@ -258,7 +307,19 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     )
   }
 
+  /** Saves what changed since the last save, after any save under way. */
   private async save(): Promise<void> {
+    while (this.saving) await this.saving.catch(() => undefined)
+    const run = this.saveChanges()
+    this.saving = run
+    try {
+      await run
+    } finally {
+      this.saving = null
+    }
+  }
+
+  private async saveChanges(): Promise<void> {
     const changes = this.opts.store.takeChanges(this.state)
     const empty =
       changes.history.length === 0 &&
