@@ -325,13 +325,14 @@ describe('queue_log followed inside the server process', () => {
       apiKey: app.apiKeys.mintInMemory('connectors', ['ingest']),
       log: { ...quiet, child: () => quiet },
     })
+    const checkpoint = path.join(dir, `queue-log-${SOURCE}.json`)
     try {
       await stored(lines)
     } finally {
       await running.stop()
     }
     await expectStoredOnce(idsOf(lines))
-    expect(await loadCheckpoint(path.join(dir, `queue-log-${SOURCE}.json`))).toMatchObject({
+    expect(await loadCheckpoint(checkpoint)).toMatchObject({
       path: file,
       offset: Buffer.byteLength(lines),
     })

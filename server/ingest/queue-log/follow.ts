@@ -89,6 +89,8 @@ interface Chunk {
 }
 
 const HEAD_BYTES = 4096
+/** On stop, requests under way have this long to be answered. */
+const STOP_GRACE_MS = 2_000
 
 /** The fingerprint of a file's first bytes, up to `offset`. */
 async function headOf(handle: FileHandle, offset: number): Promise<string> {
@@ -158,6 +160,8 @@ export async function startFollower(opts: FollowOptions): Promise<Follower> {
   let lastSnapshot = 0
   /** where to reopen after a read error */
   let reopenAt: { ino: number; offset: number } | null = null
+  /** stop() was called: read nothing more */
+  let closing = false
   let wake: (() => void) | null = null
   let changed = true
   let caughtUpWaiters: Array<() => void> = []
@@ -447,7 +451,7 @@ export async function startFollower(opts: FollowOptions): Promise<Follower> {
   async function loop(): Promise<void> {
     await resume()
     reporter.start()
-    while (!stopped.signal.aborted) {
+    while (!stopped.signal.aborted && !closing) {
       changed = false
       try {
         if (await turn()) {
@@ -483,11 +487,15 @@ export async function startFollower(opts: FollowOptions): Promise<Follower> {
         signal()
       }),
     async stop() {
-      stopped.abort()
+      // Nothing more is read; requests under way get a moment to be answered, then are abandoned.
+      closing = true
+      signal()
       watcher?.close()
       await loopDone.catch((err: unknown) => log.error({ err: errorText(err) }, 'the follower failed'))
-      // Aborted deliveries settle at once; what was acknowledged before moves the offset.
+      const grace = setTimeout(() => stopped.abort(), STOP_GRACE_MS)
       await inflightSettled()
+      clearTimeout(grace)
+      stopped.abort()
       await settle().catch(() => undefined)
       // Saved only when nothing read is unacknowledged; otherwise the last checkpoint (at most a second old) stands.
       await save().catch((err: unknown) => log.error({ err: errorText(err) }, 'could not save the checkpoint'))
