@@ -23,7 +23,7 @@ export function comparePositions(a: string, b: string): number {
 /** While events stream in, the state is saved at most this often (and at once when the log runs dry). */
 const SAVE_EVERY_MS = 250
 /** The aggregator applies events for at most this long before it lets other work of the process run. */
-const APPLY_SLICE_MS = 5
+const APPLY_SLICE_MS = 2
 
 export interface AggregatorOptions {
   log: EventLog

@@ -90,7 +90,7 @@ function utcDays(fromMs: number, toMs: number): string[] {
 }
 
 /** Serialising a save runs at most this long before it lets other work of the process run. */
-const SAVE_SLICE_MS = 5
+const SAVE_SLICE_MS = 2
 
 export class StateStore {
   constructor(
