@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { WallboardEvent } from '../../shared/events.js'
 import { type SourceLog, WallboardClient } from '../../server/ingest/client.js'
 import { type AmiConnector, type AmiConnectorOptions, startAmiConnector } from '../../server/ingest/ami/connector.js'
+import { startConnectors } from '../../server/ingest/connectors.js'
+import { loadConfig } from '../../server/config.js'
 import { FakeAmi, amiFixture } from '../support/ami-server.js'
 import { TEST_KEY, auth, testApp } from './helpers.js'
 
@@ -193,6 +195,38 @@ describe('AMI connector', () => {
     expect(report.lastEventAt).toBeGreaterThan(Date.now() - 60_000)
     expect(log.lines.some((l) => l.includes('AMI logged in'))).toBe(true)
     expect(JSON.stringify(report) + log.lines.join('\n')).not.toContain(SECRET)
+  })
+
+  it('runs inside the server process by configuration (WALLBOARD_AMI_*), the secret never in the link report', async () => {
+    const { app, url } = await wallboard()
+    const ami = await fakeAmi()
+    const { connectors } = loadConfig({
+      WALLBOARD_AMI_HOST: '127.0.0.1',
+      WALLBOARD_AMI_PORT: String(ami.port),
+      WALLBOARD_AMI_USER: USER,
+      WALLBOARD_AMI_SECRET: SECRET,
+      WALLBOARD_AMI_SOURCE: SOURCE,
+    })
+    const log = recording()
+    const running = await startConnectors({
+      config: { connectors, dataDir: '.' },
+      url,
+      apiKey: app.apiKeys.mintInMemory('connectors', ['ingest']),
+      log: { ...log, child: () => log },
+    })
+    cleanups.push(() => running.stop())
+    await until('the sync asked', () => ami.actions.some((x) => x['action'] === 'QueueStatus'))
+    await ami.play(amiFixture('session-1.txt'))
+    await until('the link reported and events stored', async () => {
+      const res = await app.inject({ method: 'GET', url: '/api/v1/sources', headers: auth })
+      const source = (res.json().sources as Array<{ id: string; events: number; link: { connected: boolean } | null }>).find(
+        (x) => x.id === SOURCE,
+      )
+      return source?.link?.connected === true && source.events > 0
+    })
+    const res = await app.inject({ method: 'GET', url: '/api/v1/sources', headers: auth })
+    expect(res.body).toContain(`127.0.0.1:${ami.port}`)
+    expect(res.body + log.lines.join('\n')).not.toContain(SECRET)
   })
 
   it('sends agent states only with agentsOnly (a queue_log follower sends the calls)', async () => {
