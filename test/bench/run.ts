@@ -3,7 +3,8 @@
 // generator and the socket clients run in this process, on the same machine, so every number
 // below includes their cost too. Latency is measured at a fixed arrival rate (no coordinated
 // omission). Then a board of 20 queues and 200 agents: its snapshot's size and its first paint in
-// Chromium. Then the queue_log follower: lines appended at 20,000/s, lag from append to
+// Chromium. Ingest is also reported as a fraction of the bare Redis write path measured in the
+// same run (test/bench/redis-baseline.ts), so numbers compare across machines. Then the queue_log follower: lines appended at 20,000/s, lag from append to
 // acknowledgement. Bounded in time: about three minutes. `--only queue-log` runs that part alone.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -18,6 +19,7 @@ import type { FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.
 import type { ClientToServerEvents, FiguresUpdate, ServerToClientEvents } from '../../shared/socket.js'
 import { startRedisServer } from '../../server/store/redis-server.js'
 import { followerBench } from './queue-log.js'
+import { redisBaseline } from './redis-baseline.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -352,10 +354,30 @@ async function main() {
       console.log('queue_log follower                ', ql)
       return
     }
+    // The baseline first, on its own keys of the same redis-server, while the server idles.
+    const base = (batch: number, outstanding: number, tag: string) =>
+      redisBaseline(redis.url, {
+        seconds: DURATION_SEC,
+        batch,
+        outstanding,
+        prefix: `baseline-${tag}:`,
+        next: trafficSource(`base-${tag}`),
+      })
+    const baseSingle = await base(1, 64, 'single')
+    const baseBatch = await base(100, 16, 'batch')
+    console.log('bare Redis write path, 1 event    ', baseSingle)
+    console.log('bare Redis write path, 100 events ', baseBatch)
+    const fraction = (ingested: number, bare: number) => `${Math.round((100 * ingested) / bare)} % of the bare Redis write path`
     const single = await ingest(server.base, 1, 64, 'single')
-    console.log('ingest, one event per request     ', single)
+    console.log('ingest, one event per request     ', {
+      ...single,
+      vsRedis: fraction(single.eventsPerSec, baseSingle.eventsPerSec),
+    })
     const batched = await ingest(server.base, 100, 16, 'batch')
-    console.log('ingest, batches of 100            ', batched)
+    console.log('ingest, batches of 100            ', {
+      ...batched,
+      vsRedis: fraction(batched.eventsPerSec, baseBatch.eventsPerSec),
+    })
     const lat = await latency(server.base)
     console.log('event → socket client latency     ', lat)
     // The follower on a server of its own, on a fresh key prefix of the same Redis.
