@@ -72,7 +72,7 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   /** a save under way (one at a time: the transaction that writes the position must follow its rows') */
   private saving: Promise<void> | null = null
   private saveTimer: NodeJS.Timeout | null = null
-  /** true while a step applies events: the state must not be serialised meanwhile */
+  /** true while a step applies events or recomputes: the state must not be serialised meanwhile */
   private applying = false
   private savedDefinitions = 0
   private loop: Promise<void> | null = null
@@ -146,6 +146,14 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     return true
   }
 
+  /**
+   * Resolves once no state save is under way. Readers of the saved state (history) wait for it: a
+   * recompute under new definitions is in memory, and its figures visible, while it is being saved.
+   */
+  async settled(): Promise<void> {
+    while (this.saving) await this.saving.catch(() => undefined)
+  }
+
   /** Resolves once everything stored in the log before this call is applied and saved. */
   async drain(timeoutMs = 10_000): Promise<void> {
     const last = await this.opts.log.lastPosition()
@@ -188,7 +196,16 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     // A batch applied in memory but not yet saved (a failed save) is saved before anything new is read.
     if (this.saveFailed) await this.save()
     const book = await this.opts.definitions.refresh()
-    if (book.current.version !== this.book.current.version) await this.adopt(book)
+    if (book.current.version !== this.book.current.version) {
+      // A recompute changes the state across awaits: no timed save may serialise it meanwhile.
+      await this.saving?.catch(() => undefined)
+      this.applying = true
+      try {
+        await this.adopt(book)
+      } finally {
+        this.applying = false
+      }
+    }
     const askedAt = this.now()
     const entries = await this.opts.log.readAfter(this.opts.reader, this.position, this.batchSize, blockMs)
     // A timed save serialises the state in slices: it finishes before the state changes again.

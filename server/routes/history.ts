@@ -112,6 +112,8 @@ const history: FastifyPluginAsync = async (app) => {
     },
     async (req, reply: FastifyReply) => {
       const q = req.query as { queue?: string; from?: string; to?: string; format?: 'json' | 'csv' }
+      // The saved state, read below, under the definitions it was saved under.
+      await app.aggregator.settled()
       const now = Date.now()
       const book = app.aggregator.book
       const to = Math.min(parseInstant(q.to, now, 'to'), now)
@@ -125,8 +127,12 @@ const history: FastifyPluginAsync = async (app) => {
           message: `querystring.from: at most ${MAX_HISTORY_DAYS} days before to`,
         })
       }
-      /** The archived rows of these intervals, from their days' hashes, in the same order. */
-      const archivedRows = async (fields: string[]): Promise<Array<string | null>> => {
+      /**
+       * The live rows of these intervals and their archived rows (from their days' hashes), in the
+       * same order, read in one transaction: a state save moves counts from the live hash to the
+       * archive, and reads on either side of it would count them twice or not at all.
+       */
+      const liveAndArchived = async (fields: string[]): Promise<[Array<string | null>, Array<string | null>]> => {
         const byDay = new Map<string, number[]>()
         starts.forEach((t, i) => {
           const day = historyDayOf(t)
@@ -134,17 +140,21 @@ const history: FastifyPluginAsync = async (app) => {
           if (idx) idx.push(i)
           else byDay.set(day, [i])
         })
-        const out: Array<string | null> = new Array(fields.length).fill(null)
-        const pipeline = app.redis.pipeline()
+        const archived: Array<string | null> = new Array(fields.length).fill(null)
+        const tx = app.redis.multi().hmget(app.keys.state.buckets, ...fields)
         const days = [...byDay]
-        for (const [day, idx] of days) pipeline.hmget(app.keys.historyDay(day), ...idx.map((i) => fields[i]!))
-        const results = (await pipeline.exec()) ?? []
-        days.forEach(([, idx], d) => {
-          const [err, values] = results[d] ?? [new Error('no reply')]
+        for (const [day, idx] of days) tx.hmget(app.keys.historyDay(day), ...idx.map((i) => fields[i]!))
+        const results = (await tx.exec()) ?? []
+        const valuesOf = (n: number): Array<string | null> => {
+          const [err, values] = results[n] ?? [new Error('no reply')]
           if (err) throw err
-          idx.forEach((i, j) => (out[i] = (values as Array<string | null>)[j] ?? null))
+          return values as Array<string | null>
+        }
+        days.forEach(([, idx], d) => {
+          const values = valuesOf(d + 1)
+          idx.forEach((i, j) => (archived[i] = values[j] ?? null))
         })
-        return out
+        return [valuesOf(0), archived]
       }
       const visible = visibleQueues(req.principal!, app.directory)
       const queues = q.queue === undefined ? [...visible].sort() : visible.has(q.queue) ? [q.queue] : []
@@ -160,7 +170,7 @@ const history: FastifyPluginAsync = async (app) => {
         const fields = starts.map((t) => bucketKey.interval(queue, t))
         // The live bucket (recent days) and the archived one (older) add up: a late event for an
         // archived interval waits in the live one until it is archived in turn.
-        const [live, archived] = await Promise.all([app.redis.hmget(app.keys.state.buckets, ...fields), archivedRows(fields)])
+        const [live, archived] = await liveAndArchived(fields)
         let run: {
           def: Definition
           from: number
