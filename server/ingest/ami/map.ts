@@ -24,6 +24,19 @@
 //   at the sync, unless a later AgentComplete tells of an earlier answer.
 import { createHash } from 'node:crypto'
 import type { AgentOwnState, WallboardEvent } from '../../../shared/events.js'
+import {
+  CONTROL,
+  type Draft,
+  MAX_TS,
+  MIN_TS,
+  PROBLEM_LINE_CHARS,
+  clean,
+  countProblem,
+  countSkipped,
+  sameList,
+  withQueue,
+  withoutQueue,
+} from '../mapping.js'
 import { agentIdOf } from '../queue-log/parse.js'
 import type { AmiMessage } from './protocol.js'
 
@@ -102,7 +115,6 @@ export interface AmiMapperState {
 }
 
 /** An event before its id, time and source are stamped. */
-type Draft = WallboardEvent extends infer E ? (E extends unknown ? Omit<E, 'id' | 'ts' | 'source'> : never) : never
 type Outcome = Array<[Draft, number]> | 'skipped' | AmiProblemReason
 
 interface Sync {
@@ -110,23 +122,11 @@ interface Sync {
   calls: Set<string>
 }
 
-const PROBLEM_LINE_CHARS = 300
-const MAX_NAME_KEYS = 200
-const MIN_TS = Date.UTC(2000, 0, 1)
-const MAX_TS = Date.UTC(2100, 0, 1)
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001F\u007F]/
-// eslint-disable-next-line no-control-regex -- as above
-const CONTROL_ALL = /[\u0000-\u001F\u007F]/g
 const TIMESTAMP = /^(\d{9,11})(?:\.(\d{1,9}))?$/
 const INTEGER = /^\d+$/
 /** Device states (ast_device_state) that mean nobody can be reached there. */
 const DEVICE_DOWN = new Set([4, 5])
 
-const clean = (text: string, max: number) => text.replace(CONTROL_ALL, '').trim().slice(0, max)
-const withQueue = (list: string[], q: string) => (list.includes(q) ? list : [...list, q].sort())
-const withoutQueue = (list: string[], q: string) => list.filter((x) => x !== q)
-const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i])
 const callKey = (queue: string, callId: string) => `${queue}\u0000${callId}`
 
 function lowerKeys(input: Readonly<Record<string, string>>): AmiMessage {
@@ -606,15 +606,10 @@ export class AmiMapper {
   }
 
   private skip(name: string): void {
-    const skipped = this.counts.skipped
-    const key = Object.hasOwn(skipped, name) || Object.keys(skipped).length < MAX_NAME_KEYS ? name.slice(0, 40) : '(other)'
-    skipped[key] = (skipped[key] ?? 0) + 1
+    countSkipped(this.counts, name)
   }
 
   private problem(line: string, reason: AmiProblemReason): void {
-    const c = this.counts
-    c.problems[reason] = (c.problems[reason] ?? 0) + 1
-    c.recentProblems.push({ line: line.slice(0, PROBLEM_LINE_CHARS), reason })
-    if (c.recentProblems.length > this.options.keepProblems) c.recentProblems.shift()
+    countProblem(this.counts, line, reason, this.options.keepProblems)
   }
 }

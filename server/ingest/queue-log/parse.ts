@@ -9,6 +9,18 @@
 import { createHash } from 'node:crypto'
 import type { AgentOwnState, OverflowReason, WallboardEvent } from '../../../shared/events.js'
 import { isValidTimeZone, zoneOffsetMs } from '../../../shared/figures/calendar.js'
+import {
+  CONTROL,
+  type Draft,
+  MAX_TS,
+  MIN_TS,
+  clean,
+  countProblem,
+  countSkipped,
+  sameList,
+  withQueue,
+  withoutQueue,
+} from '../mapping.js'
 
 export type QueueLogFormat = 'pipe' | 'csv'
 
@@ -120,21 +132,7 @@ interface CsvColumns {
   joined: number | null
 }
 
-/** An event before its id, time and source are stamped. */
-type Draft = WallboardEvent extends infer E ? (E extends unknown ? Omit<E, 'id' | 'ts' | 'source'> : never) : never
-
 const MAX_LINE_CHARS = 8192
-const PROBLEM_LINE_CHARS = 300
-/** Epoch values outside these are not queue_log times (validateEvent also refuses before 2000). */
-const MIN_TS = Date.UTC(2000, 0, 1)
-const MAX_TS = Date.UTC(2100, 0, 1)
-/** Distinct verbs counted by name; past this, odd ones are counted together (a garbage file stays small). */
-const MAX_VERB_KEYS = 200
-/** Control characters: the contract refuses them in ids (validateEvent), and they mean nothing in text. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001F\u007F]/
-// eslint-disable-next-line no-control-regex -- as above
-const CONTROL_ALL = /[\u0000-\u001F\u007F]/g
 
 /**
  * The call verbs: the data fields every Asterisk version writes (fewer: the line was cut), and
@@ -188,7 +186,6 @@ const AGENT_VERBS: Record<string, { queue: boolean }> = {
 }
 
 const isNone = (field: string) => field === '' || field.toUpperCase() === 'NONE'
-const clean = (text: string, max: number) => text.replace(CONTROL_ALL, '').trim().slice(0, max)
 const INTEGER = /^-?\d+$/
 
 // ——— agent ids ————————————————————————————————————————————————————————————————————————————
@@ -379,10 +376,6 @@ function emptyStats(): QueueLogStats {
 function newMemory(ts: number): AgentMemory {
   return { ts, state: null, reason: null, queues: [], explicit: false, pausedIn: [], pausedAll: false }
 }
-
-const withQueue = (list: string[], q: string) => (list.includes(q) ? list : [...list, q].sort())
-const withoutQueue = (list: string[], q: string) => list.filter((x) => x !== q)
-const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i])
 
 /**
  * Turns queue_log lines into events, one line at a time, remembering what the mapping needs
@@ -746,17 +739,11 @@ export class QueueLogParser {
   }
 
   private skip(verb: string): void {
-    const skipped = this.counts.skipped
-    const name = verb.slice(0, 40)
-    const key = Object.hasOwn(skipped, name) || Object.keys(skipped).length < MAX_VERB_KEYS ? name : '(other)'
-    skipped[key] = (skipped[key] ?? 0) + 1
+    countSkipped(this.counts, verb)
   }
 
   private problem(line: string, reason: ProblemReason): [] {
-    const c = this.counts
-    c.problems[reason] = (c.problems[reason] ?? 0) + 1
-    c.recentProblems.push({ line: line.slice(0, PROBLEM_LINE_CHARS), reason })
-    if (c.recentProblems.length > this.options.keepProblems) c.recentProblems.shift()
+    countProblem(this.counts, line, reason, this.options.keepProblems)
     return []
   }
 }
