@@ -2,6 +2,7 @@
 // skipped and why. The connector notes what happens; the reporter sends the report to the
 // wallboard every few seconds and at once when the link goes up or down.
 import { LINK_REPORT_EVERY_MS, type LinkKind, type LinkReport } from '../../shared/sources.js'
+import type { WallboardEvent } from '../../shared/events.js'
 import type { SourceLog, WallboardClient } from './client.js'
 
 /** Counts per second over the last minute. */
@@ -44,6 +45,8 @@ export class LinkMeter {
   lines = 0
   events = 0
   pending = 0
+  /** events the wallboard refused (a source clock far ahead, a bug on one side): reported as a problem */
+  refused = 0
   private readonly linesPerMin = new PerMinute()
   private readonly eventsPerMin = new PerMinute()
   private onChange: (() => void) | null = null
@@ -98,7 +101,7 @@ export class LinkMeter {
       events: this.events,
       pending: this.pending,
       skipped: top(p.skipped),
-      problems: top(p.problems),
+      problems: top(this.refused > 0 ? { ...p.problems, 'refused-by-wallboard': this.refused } : p.problems),
       recentProblems: p.recentProblems.slice(-20).map((x) => ({ line: x.line.slice(0, 300), reason: x.reason.slice(0, 64) })),
       error: this.error === null ? null : this.error.slice(0, 500),
     }
@@ -115,6 +118,32 @@ function top(counts: Record<string, number>): Record<string, number> {
   const entries = Object.entries(counts)
   const kept = entries.length <= 200 ? entries : entries.sort((a, b) => b[1] - a[1]).slice(0, 200)
   return Object.fromEntries(kept.map(([k, v]) => [k.slice(0, 64), v]))
+}
+
+/**
+ * Sends one batch until the wallboard acknowledges it, keeping the link's report: a failure shows
+ * as the link's error while the link is up (the first and every tenth retry logged), acknowledged
+ * events count, and events the wallboard refuses are counted and logged (resending would not help).
+ * Rejects with DeliveryAborted when `signal` aborts.
+ */
+export async function deliverReported(
+  client: WallboardClient,
+  batch: readonly WallboardEvent[],
+  signal: AbortSignal,
+  meter: LinkMeter,
+  log: SourceLog,
+  from: string,
+): Promise<void> {
+  const result = await client.deliver(batch, signal, (failures, why, delayMs) => {
+    if (meter.connected) meter.error = `the wallboard did not take the events: ${why}`
+    if (failures === 1 || failures % 10 === 0) {
+      log.warn({ attempt: failures, retryInMs: Math.round(delayMs), pending: meter.pending }, `sending failed (${why}); retrying`)
+    }
+  })
+  if (meter.connected) meter.error = null
+  meter.acked(result.accepted + result.duplicates)
+  meter.refused += result.rejected.length
+  for (const r of result.rejected) log.error({ id: r.id, error: r.error }, `the wallboard refused an event from ${from}`)
 }
 
 /** Sends the meter's report every LINK_REPORT_EVERY_MS, and at once when the link goes up or down. */

@@ -12,7 +12,7 @@
 //   logged nor reported.
 import type { WallboardEvent } from '../../../shared/events.js'
 import { type SourceLog, type WallboardClient, DeliveryAborted, backoffMs, errorText, sleep } from '../client.js'
-import { LinkMeter, LinkReporter } from '../link.js'
+import { LinkMeter, LinkReporter, deliverReported } from '../link.js'
 import { AmiMapper } from './map.js'
 import { AmiActionError, AmiConnection, AmiTimeoutError } from './protocol.js'
 
@@ -80,12 +80,7 @@ export function startAmiConnector(opts: AmiConnectorOptions): AmiConnector {
   const maxPending = opts.maxPending ?? 10_000
 
   const mapper = new AmiMapper({ source, ...(opts.agentAliases ? { agentAliases: opts.agentAliases } : {}) })
-  /** events the wallboard refused (a PBX clock far ahead, a bug on one side), by reason */
-  const refused: Record<string, number> = {}
-  const meter = new LinkMeter('ami', target, () => {
-    const s = mapper.stats
-    return { skipped: s.skipped, problems: { ...s.problems, ...refused }, recentProblems: s.recentProblems }
-  })
+  const meter = new LinkMeter('ami', target, () => mapper.stats)
   const reporter = new LinkReporter(client, source, meter, log, opts.reportEveryMs)
   /** ends the sessions */
   const stopped = new AbortController()
@@ -132,17 +127,8 @@ export function startAmiConnector(opts: AmiConnectorOptions): AmiConnector {
   async function pump(): Promise<void> {
     while (queue.length > 0 && !abandoned.signal.aborted) {
       const batch = queue.slice(0, BATCH_EVENTS)
-      let result
       try {
-        result = await client.deliver(batch, abandoned.signal, (failures, why, delayMs) => {
-          if (meter.connected) meter.error = `the wallboard did not take the events: ${why}`
-          if (failures === 1 || failures % 10 === 0) {
-            log.warn(
-              { attempt: failures, retryInMs: Math.round(delayMs), pending: queue.length },
-              `sending failed (${why}); retrying`,
-            )
-          }
-        })
+        await deliverReported(client, batch, abandoned.signal, meter, log, 'AMI')
       } catch (err) {
         if (err instanceof DeliveryAborted) return
         log.error({ err: errorText(err) }, 'sending failed; retrying')
@@ -152,12 +138,6 @@ export function startAmiConnector(opts: AmiConnectorOptions): AmiConnector {
       queue.splice(0, batch.length)
       acked += batch.length
       meter.pending = queue.length
-      meter.acked(result.accepted + result.duplicates)
-      if (meter.connected) meter.error = null
-      for (const r of result.rejected) {
-        refused['refused-by-wallboard'] = (refused['refused-by-wallboard'] ?? 0) + 1
-        log.error({ id: r.id, error: r.error }, 'the wallboard refused an event from AMI')
-      }
       if (readPaused && queue.length <= maxPending / 2) {
         readPaused = false
         conn?.resume()

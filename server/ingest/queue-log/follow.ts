@@ -14,7 +14,7 @@ import { type FSWatcher, watch } from 'node:fs'
 import path from 'node:path'
 import type { WallboardEvent } from '../../../shared/events.js'
 import { type SourceLog, type WallboardClient, DeliveryAborted, errorText } from '../client.js'
-import { LinkMeter, LinkReporter } from '../link.js'
+import { LinkMeter, LinkReporter, deliverReported } from '../link.js'
 import { type QueueLogOptions, type QueueLogState, QueueLogParser } from './parse.js'
 
 export interface FollowOptions {
@@ -146,12 +146,7 @@ export async function startFollower(opts: FollowOptions): Promise<Follower> {
     )
   }
   const parser = new QueueLogParser({ ...opts.parser, source: opts.source }, usable?.parser)
-  /** lines the wallboard refused (a bug on one side, or a source clock far ahead), by reason */
-  const refused: Record<string, number> = {}
-  const meter = new LinkMeter('queue_log', file, () => {
-    const s = parser.stats
-    return { skipped: s.skipped, problems: { ...s.problems, ...refused }, recentProblems: s.recentProblems }
-  })
+  const meter = new LinkMeter('queue_log', file, () => parser.stats)
   const reporter = new LinkReporter(client, opts.source, meter, log, opts.reportEveryMs)
 
   let reading: Reading | null = null
@@ -292,29 +287,13 @@ export async function startFollower(opts: FollowOptions): Promise<Follower> {
   async function deliver(events: WallboardEvent[]): Promise<boolean> {
     for (let i = 0; i < events.length; i += batchEvents) {
       const batch = events.slice(i, i + batchEvents)
-      let result
       try {
-        result = await client.deliver(batch, stopped.signal, (failures, why, delayMs) => {
-          meter.error = `the wallboard did not take the events: ${why}`
-          if (failures === 1 || failures % 10 === 0) {
-            log.warn(
-              { attempt: failures, retryInMs: Math.round(delayMs), pending: meter.pending },
-              `sending failed (${why}); retrying`,
-            )
-          }
-        })
+        await deliverReported(client, batch, stopped.signal, meter, log, 'the queue_log')
       } catch (err) {
         if (err instanceof DeliveryAborted) return false
         throw err
       }
-      meter.error = null
       meter.pending -= batch.length
-      meter.acked(result.accepted + result.duplicates)
-      for (const r of result.rejected) {
-        const reason = 'refused-by-wallboard'
-        refused[reason] = (refused[reason] ?? 0) + 1
-        log.error({ id: r.id, error: r.error }, 'the wallboard refused an event from the queue_log')
-      }
     }
     return true
   }
