@@ -9,6 +9,7 @@ import type { TeamSummary } from '../../shared/admin.js'
 import type { Alert, AlertRule } from '../../shared/alerts.js'
 import type { Ack, AlertList, ClientToServerEvents, ServerToClientEvents } from '../../shared/socket.js'
 import { type Browser, auth, login, postEvents, testApp, testConfig } from './helpers.js'
+import { until } from '../support/wait.js'
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>
 const apps: FastifyInstance[] = []
@@ -54,16 +55,6 @@ async function watch(
     client.once('connect_error', reject)
   })
   return { client, seen }
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
 }
 
 const lastTransition = (a: Alert) => a.history[a.history.length - 1]!.transition

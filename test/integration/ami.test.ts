@@ -12,6 +12,7 @@ import { type AmiConnector, type AmiConnectorOptions, startAmiConnector } from '
 import { startConnectors } from '../../server/ingest/connectors.js'
 import { loadConfig } from '../../server/config.js'
 import { FakeAmi, amiFixture } from '../support/ami-server.js'
+import { freePort, until as waitUntil } from '../support/wait.js'
 import { TEST_KEY, auth, testApp } from './helpers.js'
 
 const SOURCE = 'pbx-ami'
@@ -25,18 +26,13 @@ function recording(): SourceLog & { lines: string[] } {
   return { info: keep('info'), warn: keep('warn'), error: keep('error'), lines }
 }
 
+/** AMI sessions reconnect with backoff: a longer wait than the default. */
+const until = (what: string, ok: () => unknown, timeoutMs = 15_000) => waitUntil(what, ok, timeoutMs)
+
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
-
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
-  const port = (srv.address() as { port: number }).port
-  await new Promise<void>((resolve) => srv.close(() => resolve()))
-  return port
-}
 
 async function wallboard(port = 0): Promise<{ app: FastifyInstance; url: string }> {
   const app = await testApp()
@@ -68,14 +64,6 @@ function connect(ami: FakeAmi, url: string, log: SourceLog, over: Partial<AmiCon
   })
   cleanups.push(() => connector.stop())
   return connector
-}
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
 }
 
 /** Everything the AMI server wrote has been read, and everything read acknowledged. */

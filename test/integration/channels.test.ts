@@ -14,6 +14,7 @@ import type { ChannelView, Notification } from '../../shared/channels.js'
 import { type DeliveryConfig, loadConfig } from '../../server/config.js'
 import { firingAlert } from '../support/alerts.js'
 import { type Browser, auth, login, testApp } from './helpers.js'
+import { until } from '../support/wait.js'
 
 // ——— receivers ——————————————————————————————————————————————————————————————————————————————
 
@@ -148,16 +149,6 @@ function plainTextOf(raw: string): string {
 }
 
 // ——— helpers ————————————————————————————————————————————————————————————————————————————————
-
-async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value) return value as NonNullable<T>
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

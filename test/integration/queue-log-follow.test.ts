@@ -4,7 +4,6 @@
 // GET /api/v1/sources. Also the importer: the pipe file and the CSV table, twice, storing once.
 import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { execFile, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -17,6 +16,7 @@ import { importQueueLog } from '../../server/ingest/queue-log/import.js'
 import { startConnectors } from '../../server/ingest/connectors.js'
 import { loadConfig } from '../../server/config.js'
 import { parseQueueLog } from '../../server/ingest/queue-log/parse.js'
+import { freePort, until } from '../support/wait.js'
 import { TEST_KEY, auth, testApp, testConfig } from './helpers.js'
 
 const quiet: SourceLog = { info: () => undefined, warn: () => undefined, error: () => undefined }
@@ -32,14 +32,6 @@ let url: string
 let dir: string
 const config = testConfig()
 const followers: Follower[] = []
-
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
-  const port = (srv.address() as { port: number }).port
-  await new Promise<void>((resolve) => srv.close(() => resolve()))
-  return port
-}
 
 let port: number
 beforeAll(async () => {
@@ -138,14 +130,6 @@ async function stored(lines: string, timeoutMs = 10_000): Promise<void> {
 async function stop(f: Follower): Promise<void> {
   followers.splice(followers.indexOf(f), 1)
   await f.stop()
-}
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
 }
 
 describe('queue_log follow', () => {
