@@ -20,7 +20,7 @@ export function comparePositions(a: string, b: string): number {
   return am - bm || as - bs
 }
 
-/** While events stream in, the state is saved at most this often (and at once when the log runs dry). */
+/** While events stream in, the state is saved at most this often, and at the latest this long after a batch. */
 const SAVE_EVERY_MS = 250
 /** The aggregator applies events for at most this long before it lets other work of the process run. */
 const APPLY_SLICE_MS = 2
@@ -125,7 +125,6 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     await this.loop
     if (this.saveTimer) clearTimeout(this.saveTimer)
     this.saveTimer = null
-    await this.saving?.catch(() => undefined)
     // What was applied since the last save is saved now, rather than replayed at the next start.
     await this.save().catch((err: unknown) => this.opts.logger.warn({ err }, 'final state save failed'))
   }
@@ -196,26 +195,10 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     // A batch applied in memory but not yet saved (a failed save) is saved before anything new is read.
     if (this.saveFailed) await this.save()
     const book = await this.opts.definitions.refresh()
-    if (book.current.version !== this.book.current.version) {
-      // A recompute changes the state across awaits: no timed save may serialise it meanwhile.
-      await this.saving?.catch(() => undefined)
-      this.applying = true
-      try {
-        await this.adopt(book)
-      } finally {
-        this.applying = false
-      }
-    }
+    if (book.current.version !== this.book.current.version) await this.changing(() => this.adopt(book))
     const askedAt = this.now()
     const entries = await this.opts.log.readAfter(this.opts.reader, this.position, this.batchSize, blockMs)
-    // A timed save serialises the state in slices: it finishes before the state changes again.
-    await this.saving?.catch(() => undefined)
-    this.applying = true
-    try {
-      await this.applyEntries(entries)
-    } finally {
-      this.applying = false
-    }
+    await this.changing(() => this.applyEntries(entries))
     const now = this.now()
     // At the first step (a restarted process archives what closed while it was down), then every
     // pruneEveryMs. While a backlog is replayed, as of the newest event applied, as live would have.
@@ -234,6 +217,20 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     this.healthy = true
     this.emitApplied(entries.length)
     return more
+  }
+
+  /**
+   * Changes the state across awaits (applying in slices, a recompute): after any save under way,
+   * which serialises the state in slices too, and with no timed save starting meanwhile.
+   */
+  private async changing(change: () => Promise<void>): Promise<void> {
+    await this.settled()
+    this.applying = true
+    try {
+      await change()
+    } finally {
+      this.applying = false
+    }
   }
 
   /** Tells the figures what changed; survey responses are handed on only once saved (an alert acts on them once). */
@@ -326,6 +323,7 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
 
   /** Saves what changed since the last save, after any save under way. */
   private async save(): Promise<void> {
+    // Checked and claimed in the same turn: two saves never run at once.
     while (this.saving) await this.saving.catch(() => undefined)
     const run = this.saveChanges()
     this.saving = run

@@ -38,12 +38,9 @@ export class EventLog {
     return { accepted, duplicates, appended: [...flags].map((f) => f === '1') }
   }
 
-  /** Reads up to `count` entries after `after`, waiting up to `blockMs` for the first one (0: not at all). */
+  /** Reads up to `count` entries after `after`, waiting up to `blockMs` for the first one. */
   async readAfter(reader: Redis, after: string, count: number, blockMs: number): Promise<LogEntry[]> {
-    const res =
-      blockMs > 0
-        ? await reader.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys.events, after)
-        : await reader.xread('COUNT', count, 'STREAMS', this.keys.events, after)
+    const res = await reader.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys.events, after)
     const entries = res?.[0]?.[1] ?? []
     return entries.map(([position, fields]) => ({ position, json: fields[1] ?? '' }))
   }
