@@ -2,6 +2,7 @@
 //   wallboard queue-log follow FILE --url URL --key KEY [options]   follow a queue_log live
 //   wallboard queue-log import FILE… --url URL --key KEY [options]  backfill history (pipe or CSV)
 //   wallboard ami --host HOST --user USER --url URL --key KEY       Asterisk Manager Interface
+import { mkdir } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -137,7 +138,7 @@ async function follow(file: string, values: Values): Promise<void> {
   const { startFollower } = await import('./ingest/queue-log/follow.js')
   const source = values.source ?? 'asterisk'
   const checkpointPath = values.checkpoint ?? path.join(stateDir(), 'wallboard', `queue-log-${source}.json`)
-  await import('node:fs/promises').then((fs) => fs.mkdir(path.dirname(checkpointPath), { recursive: true }))
+  await mkdir(path.dirname(checkpointPath), { recursive: true })
   const from = oneOf('from', values.from, ['start', 'end'] as const)
   const { source: _s, ...parser } = parserOf(values, source)
   const follower = await startFollower({
