@@ -1,6 +1,12 @@
 // Reads the event log in order, applies each event once to the state (shared/figures), and saves
-// the changed rows with the log position after every batch. The imperative shell around the pure
-// reducer: it owns the clock, the Redis I/O and the retry loop.
+// the changed rows with the log position. The imperative shell around the pure reducer: it owns the
+// clock, the Redis I/O and the retry loop.
+//
+// Every server process runs one, so that each serves its boards and reads from memory. Exactly one
+// is the active aggregator (the leader, holding the Redis lease): it saves the state, and its
+// process runs the alert engine. The others are replicas: they apply the same log in the same order
+// and save nothing. A replica that takes the lease reloads the saved state and catches up from the
+// saved position, as a restarted process does, so every event is in the saved state exactly once.
 import { EventEmitter } from 'node:events'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
@@ -10,7 +16,7 @@ import type { EventOf, WallboardEvent } from '../../shared/events.js'
 import { UNNAMED_SOURCE, noteSource } from '../../shared/sources.js'
 import type { EventLog, LogEntry } from '../store/event-log.js'
 import { isUnavailable } from '../store/redis.js'
-import type { StateStore } from '../store/state-store.js'
+import { FencedError, type StateStore } from '../store/state-store.js'
 import { bookAt, recomputeForDefinitions } from './recompute.js'
 
 /** Orders stream ids (`<ms>-<seq>`). */
@@ -30,6 +36,12 @@ export interface AggregatorOptions {
   store: StateStore
   /** a connection of its own: XREAD BLOCK holds it */
   reader: Redis
+  /** a connection of its own for the fenced saves (WATCH holds for the connection) */
+  writer: Redis
+  /** whether this process is the active aggregator now (the lease); always, when absent */
+  isLeader?: () => boolean
+  /** names this process in the saves it writes */
+  owner?: string
   /** the definition books: the one loaded last, and a re-read when another version may exist */
   definitions: { current(): DefinitionBook; refresh(): Promise<DefinitionBook> }
   logger: FastifyBaseLogger
@@ -49,10 +61,15 @@ export interface AppliedBatch {
 
 export interface AggregatorEvents {
   applied: [AppliedBatch]
+  /** this process became the active aggregator (true) or stopped being it (false) */
+  role: [leader: boolean]
 }
 
 export class Aggregator extends EventEmitter<AggregatorEvents> {
-  readonly state: AggregateState = emptyState()
+  /** replaced, never edited in place, when this process takes over (see promote) */
+  state: AggregateState = emptyState()
+  /** true while this process is the active aggregator: it saves, the others only apply */
+  leader = false
   /** last applied stream id */
   position = '0-0'
   applied = 0
@@ -75,6 +92,11 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   /** true while a step applies events or recomputes: the state must not be serialised meanwhile */
   private applying = false
   private savedDefinitions = 0
+  /** the writer of the saved state this one continues: a save lands only if it is still the last */
+  private writerToken = ''
+  private saves = 0
+  /** memory holds applied events whose changes were not kept for a save (as a replica): a promotion must reload */
+  private diverged = false
   private loop: Promise<void> | null = null
   private lastPrune = 0
   /** survey responses applied since the last `applied` event: handed on only once saved */
@@ -88,7 +110,7 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     super()
     this.now = opts.now ?? Date.now
     this.batchSize = opts.batchSize ?? 1000
-    this.blockMs = opts.blockMs ?? 1000
+    this.blockMs = opts.blockMs ?? 500
     this.pruneEveryMs = opts.pruneEveryMs ?? 60_000
   }
 
@@ -99,6 +121,7 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     reindex(this.state)
     this.position = saved.position
     this.savedPosition = saved.position
+    this.writerToken = saved.writer
     this.applied = saved.applied
     // A store that never applied an event never forgot a call; one an older release ran may have
     // forgotten calls whose last event came before the oldest finished call it still keeps.
@@ -126,16 +149,23 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     if (this.saveTimer) clearTimeout(this.saveTimer)
     this.saveTimer = null
     // What was applied since the last save is saved now, rather than replayed at the next start.
-    await this.save().catch((err: unknown) => this.opts.logger.warn({ err }, 'final state save failed'))
+    if (this.leader) await this.save().catch((err: unknown) => this.opts.logger.warn({ err }, 'final state save failed'))
+  }
+
+  /** Takes or gives up the active role as the lease says (at each step; at start before the first). */
+  async followLease(): Promise<void> {
+    const lead = this.opts.isLeader?.() ?? true
+    if (lead && !this.leader) await this.promote()
+    else if (!lead && this.leader) this.demote('the lease is held by another process')
   }
 
   /** Notes an applied event against its source: the log position says when it was stored. */
-  private noteSource(event: WallboardEvent, position: string): void {
+  private noteSource(state: AggregateState, event: WallboardEvent, position: string): void {
     const id = event.source ?? UNNAMED_SOURCE
     const queue = 'queue' in event && typeof event.queue === 'string' ? event.queue : undefined
     const dash = position.indexOf('-')
     const storedAt = Number(dash < 0 ? position : position.slice(0, dash))
-    this.state.sources.set(id, noteSource(this.state.sources.get(id), { ts: event.ts, queue }, storedAt))
+    state.sources.set(id, noteSource(state.sources.get(id), { ts: event.ts, queue }, storedAt))
   }
 
   /** Forgets a retired source (saved with the next step); false when there is none by that id. */
@@ -153,14 +183,14 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     while (this.saving) await this.saving.catch(() => undefined)
   }
 
-  /** Resolves once everything stored in the log before this call is applied and saved. */
+  /** Resolves once everything stored in the log before this call is applied (and saved, by the leader). */
   async drain(timeoutMs = 10_000): Promise<void> {
     const last = await this.opts.log.lastPosition()
     if (last === null) return
     const deadline = this.now() + timeoutMs
-    while (comparePositions(this.savedPosition, last) < 0) {
+    while (comparePositions(this.leader ? this.savedPosition : this.position, last) < 0) {
       // Applied and waiting for its timed save: save now.
-      if (comparePositions(this.position, last) >= 0) this.saveLater(0)
+      if (this.leader && comparePositions(this.position, last) >= 0) this.saveLater(0)
       if (this.now() > deadline)
         throw new Error(`aggregator did not reach ${last} within ${timeoutMs} ms (at ${this.savedPosition})`)
       await new Promise<void>((resolve) => {
@@ -181,6 +211,11 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
         failures = 0
       } catch (err) {
         if (this.stopped) break
+        if (err instanceof FencedError) {
+          // Another process saved meanwhile: this one's memory is no base for a save any more.
+          this.demote(err.message)
+          continue
+        }
         this.healthy = false
         failures++
         const level = isUnavailable(err) ? 'warn' : 'error'
@@ -192,13 +227,18 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
 
   /** One read-apply-save round. Returns true when more entries may be waiting. */
   private async step(blockMs: number): Promise<boolean> {
+    await this.followLease()
     // A batch applied in memory but not yet saved (a failed save) is saved before anything new is read.
     if (this.saveFailed) await this.save()
     const book = await this.opts.definitions.refresh()
     if (book.current.version !== this.book.current.version) await this.changing(() => this.adopt(book))
     const askedAt = this.now()
     const entries = await this.opts.log.readAfter(this.opts.reader, this.position, this.batchSize, blockMs)
-    await this.changing(() => this.applyEntries(entries))
+    await this.changing(async () => {
+      const last = entries[entries.length - 1]
+      this.applied += await this.applyEntries(entries, this.state, this.leader ? this.surveys : null)
+      if (last) this.position = last.position
+    })
     const now = this.now()
     // At the first step (a restarted process archives what closed while it was down), then every
     // pruneEveryMs. While a backlog is replayed, as of the newest event applied, as live would have.
@@ -210,7 +250,10 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     // batches are small and touch the same rows (each queue's buckets), so saving each batch would
     // write them many times a second. At most every SAVE_EVERY_MS, then, and at the latest that
     // long after the last batch.
-    if (now - this.lastSaveAt >= SAVE_EVERY_MS) await this.save()
+    if (!this.leader) {
+      if (entries.length > 0) this.diverged = true
+      this.discardChanges()
+    } else if (now - this.lastSaveAt >= SAVE_EVERY_MS) await this.save()
     else this.saveLater(SAVE_EVERY_MS - (now - this.lastSaveAt))
     const more = entries.length >= this.batchSize
     if (!more) this.asOf = entries.length === 0 && blockMs > 0 ? now : askedAt
@@ -257,6 +300,7 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
       this.save().then(
         () => this.emitApplied(0),
         (err: unknown) => {
+          if (err instanceof FencedError) return this.demote(err.message)
           this.opts.logger.warn({ err }, 'state save failed; retrying')
           this.saveLater(SAVE_EVERY_MS)
         },
@@ -265,7 +309,15 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     this.saveTimer.unref()
   }
 
-  private async applyEntries(entries: LogEntry[]): Promise<void> {
+  /**
+   * Applies log entries to a state, in slices; survey responses are collected when `surveys` is
+   * given (the leader's: its alert engine acts on them). Answers how many entries it went through.
+   */
+  private async applyEntries(
+    entries: LogEntry[],
+    state: AggregateState,
+    surveys: Array<EventOf<'survey.response'>> | null,
+  ): Promise<number> {
     let sliceStart = performance.now()
     for (const entry of entries) {
       // Applying a full batch takes tens of milliseconds; ingest requests (and their
@@ -282,15 +334,88 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
         this.skipped++
         this.opts.logger.error({ position: entry.position }, 'unreadable event in the log; skipped')
         continue
-      } finally {
-        this.position = entry.position
-        this.applied++
       }
-      applyEvent(this.state, event, this.book)
-      if (event.type === 'survey.response') this.surveys.push(event)
+      applyEvent(state, event, this.book)
+      if (surveys && event.type === 'survey.response') surveys.push(event)
       if (this.newestEventAt === null || event.ts > this.newestEventAt) this.newestEventAt = event.ts
-      this.noteSource(event, entry.position)
+      this.noteSource(state, event, entry.position)
     }
+    return entries.length
+  }
+
+  /**
+   * Becomes the active aggregator. A replica's memory does not record which rows changed since the
+   * saved state, so the saved state is loaded again and caught up from its position to where this
+   * process is, with the survey responses in between kept for the alert engine; only then does it
+   * replace the replica's, so the figures never step back.
+   */
+  private async promote(): Promise<void> {
+    const started = this.now()
+    const saved = await this.opts.store.loadPosition()
+    if (!this.diverged && saved.writer === this.writerToken) {
+      // Nothing applied since the state was loaded, and nobody saved since: it is the saved state.
+      this.leader = true
+      this.opts.logger.info({ position: this.position }, 'this process is now the active aggregator')
+      this.emit('role', true)
+      return
+    }
+    const fresh = emptyState()
+    await this.opts.store.loadInto(fresh)
+    reindex(fresh)
+    const latest = await this.opts.definitions.refresh()
+    const book = saved.definitions > 0 ? bookAt(latest, saved.definitions) : latest
+    const replicaBook = this.book
+    const surveys: Array<EventOf<'survey.response'>> = []
+    let position = saved.position
+    let applied = saved.applied
+    this.book = book
+    try {
+      if (comparePositions(saved.position, this.position) < 0) {
+        for await (const entries of this.opts.log.range(`(${saved.position}`, this.position)) {
+          applied += await this.applyEntries(entries, fresh, surveys)
+          position = entries[entries.length - 1]!.position
+        }
+      }
+    } catch (err) {
+      this.book = replicaBook
+      throw err
+    }
+    this.state = fresh
+    this.position = position
+    this.applied = applied
+    this.savedPosition = saved.position
+    this.savedDefinitions = saved.definitions
+    this.writerToken = saved.writer
+    this.surveys = surveys
+    this.saveFailed = false
+    this.lastSaveAt = 0
+    this.lastPrune = 0
+    this.diverged = false
+    this.leader = true
+    this.opts.logger.info(
+      { position, saved: saved.position, caughtUp: applied - saved.applied, ms: this.now() - started },
+      'this process is now the active aggregator',
+    )
+    this.emit('role', true)
+  }
+
+  /** Stops saving: this process goes on applying the log as a replica. */
+  private demote(reason: string): void {
+    if (!this.leader) return
+    this.leader = false
+    if (this.saveTimer) clearTimeout(this.saveTimer)
+    this.saveTimer = null
+    this.discardChanges()
+    this.diverged = true
+    this.surveys = []
+    this.saveFailed = false
+    this.opts.logger.warn({ reason }, 'no longer the active aggregator: applying the log without saving')
+    this.emit('role', false)
+  }
+
+  /** A replica saves nothing: what changed is forgotten as soon as it is applied. */
+  private discardChanges(): void {
+    this.opts.store.forgetWritten(this.state, this.opts.store.takeChanges(this.state))
   }
 
   /**
@@ -341,11 +466,18 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
       (changes.archivedCalls ?? []).length === 0 &&
       changes.tables.every(([, rows]) => rows.length === 0)
     const definitions = this.book.current.version
+    if (!this.leader) return this.opts.store.forgetWritten(this.state, changes)
     if (empty && this.savedPosition === this.position && this.savedDefinitions === definitions) return
     this.lastSaveAt = this.now()
+    const writer = `${this.opts.owner ?? 'aggregator'}:${++this.saves}`
     try {
-      await this.opts.store.save(changes, { position: this.position, applied: this.applied, definitions })
+      await this.opts.store.save(
+        changes,
+        { position: this.position, applied: this.applied, definitions, writer },
+        { redis: this.opts.writer, expected: this.writerToken },
+      )
       this.opts.store.forgetWritten(this.state, changes)
+      this.writerToken = writer
       this.savedPosition = this.position
       this.savedDefinitions = definitions
       this.saveFailed = false

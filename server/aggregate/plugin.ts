@@ -1,12 +1,18 @@
 // Runs the aggregator in this process and exposes its figures to the routes and the push layer.
+// Processes sharing a Redis elect the one that saves (the active aggregator) with a lease; the
+// others apply the same log as replicas (see aggregator.ts).
+import { hostname } from 'node:os'
 import fp from 'fastify-plugin'
 import type { SourceHealth } from '../../shared/sources.js'
+import { Lease } from '../store/lease.js'
 import { Aggregator } from './aggregator.js'
 import { FiguresService } from './figures.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     aggregator: Aggregator
+    /** the lease that makes this process the active aggregator while it holds it */
+    aggregatorLease: Lease
     figures: FiguresService
     /** every event source the figures know, with how long each may stay silent */
     sourceHealth(): SourceHealth[]
@@ -17,10 +23,17 @@ export default fp(
   async (app) => {
     // XREAD BLOCK 1 s needs a deadline above it.
     const reader = await app.connectRedis('wallboard-aggregator', 5_000)
+    const writer = await app.connectRedis('wallboard-aggregator-save', 10_000)
+    const lease = new Lease(app.redis, app.keys.aggregatorLease, {
+      owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
+    })
     const aggregator = new Aggregator({
       log: app.eventLog,
       store: app.stateStore,
       reader,
+      writer,
+      isLeader: () => lease.held,
+      owner: lease.owner,
       definitions: app.definitionStore,
       logger: app.log.child({ component: 'aggregator' }),
     })
@@ -32,6 +45,7 @@ export default fp(
       archivedCalls: (queue, from, to) => app.stateStore.archivedCalls(queue, from, to),
     })
     app.decorate('aggregator', aggregator)
+    app.decorate('aggregatorLease', lease)
     app.decorate('figures', figures)
     // Sources the figures know, and sources whose connector reports a link but sent no event yet.
     app.decorate('sourceHealth', () => {
@@ -62,7 +76,13 @@ export default fp(
     app.registerGauge('wallboard_aggregator_as_of_seconds', 'Time up to which the log is applied (epoch s)', () =>
       aggregator.asOf === null ? null : aggregator.asOf / 1000,
     )
+    app.registerGauge('wallboard_aggregator_active', '1 while this process is the active aggregator (holds the lease)', () =>
+      aggregator.leader ? 1 : 0,
+    )
     app.addHook('onReady', async () => {
+      // One attempt now: a lone process (or the first) is the active aggregator from its first step.
+      await lease.start()
+      await aggregator.followLease()
       aggregator.start()
       figures.start()
     })
@@ -72,6 +92,8 @@ export default fp(
       const stopped = aggregator.stop()
       reader.disconnect()
       await stopped
+      // After the final save: the next process takes over at once instead of after the lease's ttl.
+      await lease.stop()
     })
   },
   { name: 'aggregate', dependencies: ['store', 'metrics', 'admin'] },

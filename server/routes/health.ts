@@ -41,6 +41,10 @@ const health: FastifyPluginAsync = async (app) => {
     redis: Type.Enum(['ok', 'unreachable']),
     aggregator: Type.Object({
       running: Type.Boolean(),
+      active: Type.Boolean({
+        description:
+          'this process is the active aggregator (it saves the state and judges alerts); the others apply the log as replicas',
+      }),
       lagEvents: Type.Integer({ description: 'events stored but not yet applied' }),
       asOf: Type.Union([Type.Number(), Type.Null()], { description: 'epoch ms up to which the log is applied' }),
     }),
@@ -72,7 +76,7 @@ const health: FastifyPluginAsync = async (app) => {
       return reply.code(ready ? 200 : 503).send({
         ready,
         redis,
-        aggregator: { running: app.aggregator.healthy, lagEvents: h.lagEvents, asOf: h.asOf },
+        aggregator: { running: app.aggregator.healthy, active: app.aggregator.leader, lagEvents: h.lagEvents, asOf: h.asOf },
         reasons,
       })
     },

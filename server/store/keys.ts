@@ -13,8 +13,13 @@ export interface Keys {
   events: string
   /** set of every accepted event id: the idempotency check */
   eventIds: string
-  /** string: the last stream id the aggregator applied (the exactly-once marker) */
+  /** hash: the last stream id the saved state includes (the exactly-once marker), with the count, definitions and writer */
   position: string
+  /** string with a TTL: the process that is the active aggregator (server/store/lease.ts) */
+  aggregatorLease: string
+  /** the socket.io Redis Streams adapter's stream and connection-state sessions */
+  socketStream: string
+  socketSessions: string
   /** one hash per state table: row key → row JSON */
   state: Record<StateTable, string>
   /** one hash per UTC day (YYYY-MM-DD) of archived intervals: interval key → counters JSON; expires after the retention */
@@ -96,6 +101,9 @@ export function redisKeys(prefix: string): Keys {
     events: `${base}events`,
     eventIds: `${base}event-ids`,
     position: `${base}agg:position`,
+    aggregatorLease: `${base}agg:lease`,
+    socketStream: `${base}socket.io`,
+    socketSessions: `${base}socket.io-session:`,
     state: Object.fromEntries(STATE_TABLES.map((t) => [t, `${base}agg:${t}`])) as Record<StateTable, string>,
     historyDay: (date) => `${base}agg:history:${date}`,
     callsDay: (date, queue) => `${base}agg:calls:${date}:${queue}`,

@@ -23,6 +23,22 @@ export interface SavedPosition {
   applied: number
   /** the definition-set version the saved state was computed under (0: none yet) */
   definitions: number
+  /** names the save that wrote it ('' before the first): the next fenced save expects it unchanged */
+  writer: string
+}
+
+/** A save refused because another process saved the state since this one loaded or last saved it. */
+export class FencedError extends Error {
+  override name = 'FencedError'
+}
+
+/**
+ * Makes a save conditional: it lands only if the saved state is still the one `expected` wrote.
+ * Runs on a connection of its own (WATCH holds for the connection until EXEC).
+ */
+export interface Fence {
+  redis: Redis
+  expected: string
 }
 
 export interface Changes {
@@ -102,7 +118,12 @@ export class StateStore {
 
   async loadPosition(): Promise<SavedPosition> {
     const h = await this.redis.hgetall(this.keys.position)
-    return { position: h['position'] ?? '0-0', applied: Number(h['applied'] ?? 0), definitions: Number(h['definitions'] ?? 0) }
+    return {
+      position: h['position'] ?? '0-0',
+      applied: Number(h['applied'] ?? 0),
+      definitions: Number(h['definitions'] ?? 0),
+      writer: h['writer'] ?? '',
+    }
   }
 
   /** Fills the state's tables from Redis (without marking anything changed); history stays in Redis. */
@@ -176,9 +197,24 @@ export class StateStore {
     return out
   }
 
-  /** Writes the changed rows and the new position atomically. */
-  async save(changes: Changes, pos: SavedPosition): Promise<void> {
-    const tx = this.redis.multi()
+  /**
+   * Writes the changed rows and the new position atomically. With a fence, only if nobody saved
+   * since the save named `fence.expected`: two processes that both believe they aggregate (a paused
+   * one waking after its lease ran out) can then never interleave their rows.
+   */
+  async save(changes: Changes, pos: SavedPosition, fence?: Fence): Promise<void> {
+    const redis = fence?.redis ?? this.redis
+    if (fence) {
+      await redis.watch(this.keys.position)
+      const current = (await redis.hget(this.keys.position, 'writer')) ?? ''
+      if (current !== fence.expected) {
+        await redis.unwatch()
+        throw new FencedError(
+          `the state was saved by another process (${current || 'unnamed'}) since ${fence.expected || 'it was loaded'}`,
+        )
+      }
+    }
+    const tx = redis.multi()
     // Serialising thousands of rows takes tens of milliseconds: in slices, so that requests (ingest
     // acknowledgements above all) are answered meanwhile. The aggregator waits for this save, so
     // the rows do not change under it.
@@ -205,8 +241,20 @@ export class StateStore {
     }
     this.archive(tx, changes.history)
     this.archiveCalls(tx, changes.archivedCalls ?? [])
-    tx.hset(this.keys.position, 'position', pos.position, 'applied', String(pos.applied), 'definitions', String(pos.definitions))
+    tx.hset(
+      this.keys.position,
+      'position',
+      pos.position,
+      'applied',
+      String(pos.applied),
+      'definitions',
+      String(pos.definitions),
+      'writer',
+      pos.writer,
+    )
     const results = await tx.exec()
+    // EXEC answers nothing when the watched position changed after the check.
+    if (fence && results === null) throw new FencedError('the state was saved by another process during this save')
     const failed = results?.find(([err]) => err)
     if (!results || failed) throw failed?.[0] ?? new Error('state save aborted')
   }

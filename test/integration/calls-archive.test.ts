@@ -33,7 +33,7 @@ describe('the call archive in the store', () => {
   beforeAll(() => {
     store = new StateStore(app.redis, keys, 35)
   })
-  const position = { position: '1-0', applied: 1, definitions: 1 }
+  const position = { position: '1-0', applied: 1, definitions: 1, writer: 'test' }
   /** 23:59 UTC yesterday: a day the archive still keeps. */
   const yesterday = Math.floor(Date.now() / DAY) * DAY - DAY
   const outcomeAt = yesterday + DAY - 60_000

@@ -28,7 +28,7 @@ describe('the archive of closed intervals', () => {
   beforeAll(() => {
     store = new StateStore(redis, keys, 35)
   })
-  const position = { position: '1-0', applied: 1, definitions: 1 }
+  const position = { position: '1-0', applied: 1, definitions: 1, writer: 'test' }
   /** The start of a half-hour interval `days` days ago. */
   const intervalAgo = (days: number) => Math.floor((Date.now() - days * DAY) / HALF_HOUR) * HALF_HOUR
   const counters = (offered: number, answered: number) => ({ ...emptyCounters(), offered, answered })
