@@ -1,7 +1,7 @@
 // The socket contract, typed both ways: the server's `Server<ClientToServer, ServerToClient>` and
 // the browser's `Socket<ServerToClient, ClientToServer>` both come from here.
 // Server → client events are nouns; client → server commands are `noun:verb` with typed acks.
-import type { Alert } from './alerts.js'
+import type { Alert, AlertRule } from './alerts.js'
 import type { Denial, Principal } from './auth.js'
 import type { AgentFigures, FiguresSnapshot, QueueFigures } from './figures/schema.js'
 import type { SourceHealth } from './sources.js'
@@ -94,8 +94,30 @@ export interface SocketAuth {
   version?: string
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no inter-server events yet
-export interface InterServerEvents {}
+/** A person's action on an alert, handed to the process whose alert engine is active. */
+export interface AlertAction {
+  action: 'ack' | 'resolve'
+  id: string
+  /** the username acting */
+  by: string
+}
+
+export type AlertActionResult = { ok: true; alert: Alert } | { ok: false; status: 404 | 409 | 503; error: string }
+
+/**
+ * Between server processes sharing a Redis (the socket.io Redis Streams adapter carries them).
+ * One process is the active aggregator: its alert engine alone changes alerts.
+ */
+export interface InterServerEvents {
+  /** an alert made a transition in the active process: each process pushes it to its own connections */
+  alert: (alert: Alert) => void
+  /** a person's action on an alert taken in another process; only the active one answers (others: null) */
+  'alert:act': (action: AlertAction, reply: (result: AlertActionResult | null) => void) => void
+  /** a rule was saved or removed in another process: the active engine judges again (and retires a removed rule's alerts) */
+  'alert:rules': (removed: AlertRule | null) => void
+  /** an admin forgot a retired source: every process drops it from its figures */
+  'source:forget': (id: string) => void
+}
 
 /** Set by the auth middleware: who the connection is (a TV's token or a user's session) and what it watches. */
 export interface SocketData {

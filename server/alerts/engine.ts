@@ -30,6 +30,7 @@ import {
   trackKeyOf,
 } from '../../shared/alert-engine.js'
 import type { Alert, AlertRule, AlertState, Transition } from '../../shared/alerts.js'
+import type { AlertAction, AlertActionResult } from '../../shared/socket.js'
 import type { EventOf } from '../../shared/events.js'
 import type { AgentFigures, QueueFigures } from '../../shared/figures/schema.js'
 import type { ActiveHours } from '../../shared/hours.js'
@@ -63,11 +64,18 @@ export interface AlertEngineOptions {
   /** whether the figures are caught up with the event log: until then nothing is judged on them */
   ready: () => boolean
   tickMs?: number
+  /**
+   * Where a person's action goes while this engine is not the active one (another process is the
+   * active aggregator): to that process, which alone changes alerts. Absent: acted on here.
+   */
+  forward?: (action: AlertAction) => Promise<ActionResult>
 }
 
 export interface AlertEngineEvents {
   /** an alert made a transition (saved; the notifier has it or will have it) */
   transition: [Alert, Transition]
+  /** a rule was saved or removed here (other processes' engines are told: the active one acts on it) */
+  rules: [removed: AlertRule | undefined]
 }
 
 export interface AlertFilter {
@@ -80,7 +88,7 @@ export interface AlertFilter {
   limit: number
 }
 
-export type ActionResult = { ok: true; alert: Alert } | { ok: false; status: 404 | 409; error: string }
+export type ActionResult = AlertActionResult
 
 /** Rules are re-read this often, so that several processes agree; every change in this one applies at once. */
 const RULES_REFRESH_MS = 5_000
@@ -128,9 +136,41 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     return this.opts.store
   }
 
+  /** Starts judging: only in the process that is the active aggregator. */
   start(): void {
-    this.ticker = setInterval(() => this.tick(), this.opts.tickMs ?? 1000)
+    this.ticker ??= setInterval(() => this.tick(), this.opts.tickMs ?? 1000)
     this.ticker.unref()
+  }
+
+  /** True while started: this engine judges rules and changes alerts; otherwise it only reads them. */
+  get active(): boolean {
+    return this.ticker !== null
+  }
+
+  /**
+   * Becomes the active engine (this process became the active aggregator): alerts, tracking and
+   * the survey position are read again first, since another process changed them meanwhile.
+   */
+  activate(upTo: string): void {
+    if (this.active) return
+    this.start()
+    void this.serial(async () => {
+      await this.load()
+      this.surveyPosition = (await this.store.surveyPosition()) ?? upTo
+      this.savedSurveyPosition = null
+    })
+  }
+
+  /** Re-reads rules and open alerts (an inactive engine's view, now and then). */
+  refresh(): Promise<void> {
+    return this.serial(() => this.load())
+  }
+
+  /** An inactive engine keeps its view of the open alerts as the active one tells it. */
+  heard(alert: Alert): void {
+    if (this.active) return
+    if (alert.state === 'resolved') this.open.delete(alert.id)
+    else this.open.set(alert.id, alert)
   }
 
   async stop(): Promise<void> {
@@ -169,6 +209,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
 
   /** The figures service's update: the queues whose figures changed. */
   onQueues(figures: readonly QueueFigures[]): void {
+    if (!this.active) return
     for (const q of figures) {
       this.queues.set(q.id, q)
       this.dirtyQueues.add(q.id)
@@ -178,6 +219,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
 
   /** An applied batch: agents it touched, survey responses it held, and the log position it reached. */
   onApplied(batch: AppliedBatch, position: string): void {
+    if (!this.active) return
     if (this.agentsLoaded && batch.agents.size > 0) {
       for (const a of batch.agents) this.dirtyAgents.add(a)
       this.schedule()
@@ -443,11 +485,13 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   }
 
   acknowledge(id: string, by: string): Promise<ActionResult> {
+    if (!this.active && this.opts.forward) return this.opts.forward({ action: 'ack', id, by })
     return this.act(id, (alert, now) => ({ result: acknowledgeAlert(alert, by, now), track: undefined }))
   }
 
   /** Resolves by hand; the rule and subject then stay quiet for the cooldown, and until the condition clears. */
   resolve(id: string, by: string): Promise<ActionResult> {
+    if (!this.active && this.opts.forward) return this.opts.forward({ action: 'resolve', id, by })
     return this.act(id, (alert, now) => {
       const key = trackKeyOf(alert)
       const track = afterManualResolve(this.rule(alert.ruleId), now)
@@ -495,6 +539,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   /** Saves a new or changed rule; it is judged at once. */
   async putRule(rule: AlertRule): Promise<void> {
     await this.serial(() => this.store.rules.set(rule.id, rule))
+    this.emit('rules', undefined)
     await this.rulesChanged()
   }
 
@@ -505,12 +550,21 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       if (rule) await this.store.rules.delete(id)
       return rule ?? null
     })
-    if (removed) await this.rulesChanged(removed)
+    if (removed) {
+      this.emit('rules', removed)
+      await this.rulesChanged(removed)
+    }
     return removed
   }
 
-  private rulesChanged(removed?: AlertRule): Promise<void> {
+  /**
+   * Rules changed (here, or in another process that saved them): re-read them, retire the alerts
+   * of a rule removed, and judge at once. Only the active engine acts; the others just re-read.
+   */
+  rulesChanged(removed?: AlertRule): Promise<void> {
     return this.serial(async () => {
+      if (!this.active) return
+      await this.store.rules.refresh()
       const now = this.now()
       if (removed) {
         for (const [key, track] of [...this.tracks]) {

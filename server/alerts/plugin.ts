@@ -49,6 +49,7 @@ export default fp<AlertsPluginOptions>(
       app.hasDecorator('notifier') ? (app as FastifyInstance & { notifier: Notifier }).notifier : loggingNotifier
 
     const { aggregator, figures } = app
+    const io = app.push.io
     const engine = new AlertEngine({
       store: new AlertStore(app.redis, app.keys),
       notifier,
@@ -63,23 +64,65 @@ export default fp<AlertsPluginOptions>(
       queueFigures: () => figures.snapshot().queues,
       agentFigures: (ids) => figures.agents(ids).agents,
       ready: () => aggregator.asOf !== null,
+      // Only the active aggregator's process changes alerts: a person's action taken in another goes there.
+      forward: async (action) => {
+        // The adapter waits for every other process's answer, up to its requestsTimeout (5 s).
+        const answers = await io.serverSideEmitWithAck('alert:act', action).catch(() => [])
+        return (
+          answers.find((a) => a !== null) ?? {
+            ok: false,
+            status: 503,
+            error: 'no server process is the active aggregator right now (one takes over within seconds); retry',
+          }
+        )
+      },
     })
     await engine.load()
-    // Survey responses applied before a crash but not yet made into tasks (the aggregator has not started yet).
-    await engine.catchUpSurveys(app.eventLog, aggregator.position)
+    // The engine judges only while this process is the active aggregator (aggregate/plugin.ts),
+    // re-reading what the previous one left when it becomes so.
+    const onRole = (leader: boolean) => {
+      if (leader) engine.activate(aggregator.position)
+      else void engine.stop().then(() => engine.refresh())
+    }
+    aggregator.on('role', onRole)
+    // An inactive engine's view of the open alerts: told by the active one, re-read now and then.
+    const follow = setInterval(() => {
+      if (!engine.active) void engine.refresh()
+    }, 5_000)
+    follow.unref()
 
     const onUpdate = (u: { queues: Parameters<AlertEngine['onQueues']>[0] }) => engine.onQueues(u.queues)
     const onApplied = (batch: Parameters<AlertEngine['onApplied']>[0]) => engine.onApplied(batch, aggregator.position)
     figures.on('update', onUpdate)
     aggregator.on('applied', onApplied)
 
-    const io = app.push.io
-    engine.on('transition', (alert) => {
+    const pushAlert = (alert: Alert) => {
       for (const socket of io.sockets.sockets.values()) {
         const p = socket.data.principal
         if (p && alertReaches(app, p, alert)) socket.emit('alert', alert)
       }
+    }
+    engine.on('transition', (alert) => {
+      pushAlert(alert)
+      io.serverSideEmit('alert', alert)
     })
+    // From the active process: pushed to this one's connections.
+    io.on('alert', (alert) => {
+      engine.heard(alert)
+      pushAlert(alert)
+    })
+    io.on('alert:act', (action, reply) => {
+      if (!engine.active) return reply(null)
+      const run = action.action === 'ack' ? engine.acknowledge(action.id, action.by) : engine.resolve(action.id, action.by)
+      run.then(reply, (err: unknown) => {
+        log.warn({ err }, 'alert action from another process failed')
+        reply({ ok: false, status: 503, error: 'the alert could not be changed right now; retry' })
+      })
+    })
+    engine.on('rules', (removed) => {
+      if (!engine.active) io.serverSideEmit('alert:rules', removed ?? null)
+    })
+    io.on('alert:rules', (removed) => void engine.rulesChanged(removed ?? undefined))
     io.on('connection', (socket) => {
       socket.on('alerts:list', (ack) => {
         if (typeof ack !== 'function') return
@@ -107,10 +150,11 @@ export default fp<AlertsPluginOptions>(
     })
 
     app.decorate('alerts', engine)
-    app.addHook('onReady', async () => engine.start())
     app.addHook('preClose', async () => {
+      clearInterval(follow)
       figures.off('update', onUpdate)
       aggregator.off('applied', onApplied)
+      aggregator.off('role', onRole)
       await engine.stop()
     })
   },

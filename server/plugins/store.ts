@@ -13,7 +13,7 @@ declare module 'fastify' {
     eventLog: EventLog
     stateStore: StateStore
     /** opens another connection to the same Redis (for blocking reads) */
-    connectRedis(name: string, commandTimeoutMs?: number): Promise<Redis>
+    connectRedis(name: string, commandTimeoutMs?: number, offlineQueue?: boolean): Promise<Redis>
   }
 }
 
@@ -27,8 +27,8 @@ export interface StorePluginOptions {
 export default fp<StorePluginOptions>(
   async (app, opts) => {
     const connections: Redis[] = []
-    const open = async (name: string, commandTimeoutMs?: number) => {
-      const r = connectRedis(opts.redisUrl, { name, commandTimeoutMs })
+    const open = async (name: string, commandTimeoutMs?: number, offlineQueue?: boolean) => {
+      const r = connectRedis(opts.redisUrl, { name, commandTimeoutMs, offlineQueue })
       connections.push(r)
       r.on('error', (err) => app.log.warn({ err: err.message, connection: name }, 'redis connection error'))
       await waitReady(r)

@@ -4,6 +4,12 @@
 // a `health` heartbeat every HEALTH_INTERVAL_MS. Rooms are joined by the server only: a client
 // asks with `view:subscribe` and the policy answers. Credentials are re-checked every few seconds
 // and at once on revocation or logout; a connection whose credential ends gets `denied`, then closes.
+//
+// Several processes may share one Redis: socket.io's Redis Streams adapter carries what concerns
+// connections of other processes (denials, reloads, alerts, the list of screens) and keeps the
+// sessions for connection-state recovery. Figures are not carried: every process applies the whole
+// log (aggregate/aggregator.ts), so it sends its own connections their snapshots and updates.
+import { createAdapter } from '@socket.io/redis-streams-adapter'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Server, type Socket } from 'socket.io'
@@ -31,10 +37,10 @@ export interface Push {
   deny(room: string, denial: Denial): void
   /** re-decides every connection's view after a configuration change, sending fresh snapshots */
   refreshViews(resend?: boolean): Promise<void>
-  /** every screen connected to this process */
-  screens(): Screen[]
+  /** every screen connected, to any process */
+  screens(): Promise<Screen[]>
   /** asks one screen, a board's screens, or every screen to reload; answers how many were asked */
-  reload(target: ScreenReload): number
+  reload(target: ScreenReload): Promise<number>
 }
 
 declare module 'fastify' {
@@ -97,12 +103,24 @@ export interface PushOptions {
 
 export default fp<PushOptions>(
   async (app, opts) => {
+    // The adapter's XREAD BLOCK (1 s) needs a deadline above it; it opens a second connection like
+    // this one for its read loop, which retries a failed read at once: commands wait for Redis
+    // (see connectRedis) rather than fail in a tight loop while it is away.
+    const adapterRedis = await app.connectRedis('wallboard-socket-adapter', 10_000, true)
     const io: WallboardServer = new Server(app.server, {
       serveClient: false,
       // A board that misses a ping for this long is dropped and reconnects with a fresh snapshot.
       pingInterval: 10_000,
       pingTimeout: 10_000,
       maxHttpBufferSize: 16 * 1024,
+      adapter: createAdapter(adapterRedis, {
+        streamName: app.keys.socketStream,
+        sessionKeyPrefix: app.keys.socketSessions,
+        blockTimeInMs: 1_000,
+      }),
+      // A board back within 2 minutes keeps its session (rooms, identity) on whichever process it
+      // reaches; it is sent a fresh snapshot either way, since figures are not replayed.
+      connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     })
 
     const health = async (): Promise<Health> => {
@@ -267,7 +285,8 @@ export default fp<PushOptions>(
           const shown = board ? boardQueues(board, app.directory) : new Set<string>()
           queues = queues.filter((q) => shown.has(q.id))
         } else continue
-        if (queues.length > 0) io.to(room).emit('update', { ...update, queues })
+        // This process's connections only: every process sends its own the same figures.
+        if (queues.length > 0) io.local.to(room).emit('update', { ...update, queues })
       }
     })
 
@@ -365,13 +384,13 @@ export default fp<PushOptions>(
     checker.unref()
 
     /** The client's address: the first X-Forwarded-For hop only behind a trusted proxy. */
-    const addressOf = (socket: WallboardSocket): string => {
+    const addressOf = (socket: Pick<WallboardSocket, 'handshake'>): string => {
       const forwarded = socket.handshake.headers['x-forwarded-for']
       const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim()
       return opts.trustProxy && first ? first : socket.handshake.address
     }
-    const screens = (): Screen[] =>
-      [...io.sockets.sockets.values()]
+    const screens = async (): Promise<Screen[]> =>
+      (await io.fetchSockets())
         .filter((socket) => socket.data.principal && socket.data.principal.kind !== 'key')
         .map((socket) => {
           const { principal, view } = socket.data
@@ -390,9 +409,9 @@ export default fp<PushOptions>(
           } satisfies Screen
         })
         .sort((a, b) => a.connectedAt - b.connectedAt)
-    const reload = (target: ScreenReload): number => {
+    const reload = async (target: ScreenReload): Promise<number> => {
       let n = 0
-      for (const socket of io.sockets.sockets.values()) {
+      for (const socket of await io.fetchSockets()) {
         const view = socket.data.view
         if (!socket.data.principal || socket.data.principal.kind === 'key') continue
         if (target.screen !== undefined && socket.id !== target.screen) continue
@@ -404,9 +423,10 @@ export default fp<PushOptions>(
     }
 
     app.decorate('push', { io, deny, refreshViews, screens, reload })
+    io.on('source:forget', (id) => app.aggregator.forgetSource(id))
 
     const heartbeat = setInterval(() => {
-      void health().then((h) => io.emit('health', h))
+      void health().then((h) => io.local.emit('health', h))
     }, HEALTH_INTERVAL_MS)
     heartbeat.unref()
     app.registerGauge('wallboard_socket_clients', 'Connected boards and browsers', () => io.engine.clientsCount)

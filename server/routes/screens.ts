@@ -20,7 +20,7 @@ const screens: FastifyPluginAsync = async (app) => {
         response: { 200: Type.Object({ serverNow: Type.Number(), screens: Type.Array(ScreenSchema) }), ...authErrors },
       },
     },
-    async () => ({ serverNow: Date.now(), screens: app.push.screens() }),
+    async () => ({ serverNow: Date.now(), screens: await app.push.screens() }),
   )
 
   app.post(
@@ -37,7 +37,7 @@ const screens: FastifyPluginAsync = async (app) => {
     },
     async (req) => {
       const target = (req.body ?? {}) as ScreenReload
-      const reloaded = app.push.reload(target)
+      const reloaded = await app.push.reload(target)
       const what =
         target.screen !== undefined ? `screen:${target.screen}` : target.board !== undefined ? `board:${target.board}` : 'all'
       await app.audit.record(actorOf(req), 'screens.reload', what, { reloaded })

@@ -119,7 +119,9 @@ const sources: FastifyPluginAsync = async (app) => {
     },
     async (req, reply) => {
       const id = sourceId((req.params as { id: string }).id)
-      const hadEvents = await app.aggregator.forgetSource(id)
+      const hadEvents = app.aggregator.forgetSource(id)
+      // Every process's figures drop it; the active aggregator's save removes it from the store.
+      app.push.io.serverSideEmit('source:forget', id)
       const hadSettings = await app.sourceSettings.remove(id)
       if (!hadEvents && !hadSettings) return reply.code(404).send(notFound(id))
       await app.audit.record(actorOf(req), 'source.forget', id, {})

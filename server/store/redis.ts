@@ -12,12 +12,18 @@ export interface ConnectOptions {
   name: string
   /** per-command deadline; blocking reads need more than their BLOCK time */
   commandTimeoutMs?: number
+  /**
+   * Queue commands while disconnected instead of failing them at once. Only for a client whose
+   * user retries a failed command immediately (the socket.io adapter's read loop): failing at once
+   * would make that a busy loop while Redis is down.
+   */
+  offlineQueue?: boolean
 }
 
 export function connectRedis(url: string, opts: ConnectOptions): Redis {
   const options: RedisOptions = {
     connectionName: opts.name,
-    enableOfflineQueue: false,
+    enableOfflineQueue: opts.offlineQueue ?? false,
     maxRetriesPerRequest: 1,
     commandTimeout: opts.commandTimeoutMs ?? 5_000,
     connectTimeout: 5_000,
