@@ -13,7 +13,7 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import aggregate from './aggregate/plugin.js'
-import type { Config } from './config.js'
+import type { Config, ServerRole } from './config.js'
 import ingest from './ingest/http.js'
 import auth from './plugins/auth.js'
 import metrics from './plugins/metrics.js'
@@ -66,6 +66,13 @@ class QuietRequests extends LogController {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** what this process serves (WALLBOARD_ROLE) */
+    role: ServerRole
+  }
+}
+
 export interface AppOptions {
   config: Config
   /** the Redis to use; the launcher starts a local one when the config has none */
@@ -86,6 +93,19 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     schemaErrorFormatter: formatValidationErrors,
   }).withTypeProvider<TypeBoxTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
+  app.decorate('role', config.role)
+  if (config.role === 'ingest') {
+    // Only what a source sends, and what operators and load balancers ask; this process holds no figures.
+    const served = /^\/(api\/v1\/events|api\/v1\/sources\/[^/]+\/link|healthz|readyz|metrics)(\?|$)/
+    app.addHook('onRequest', async (req, reply) => {
+      if (served.test(req.url)) return
+      return reply.code(404).send({
+        statusCode: 404,
+        error: 'Not Found',
+        message: 'this server process takes ingest only (WALLBOARD_ROLE=ingest): boards, figures and admin are on the others',
+      })
+    })
+  }
   // JSON bodies: parsed with prototype-poisoning protection, and errors that say what is wrong.
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {

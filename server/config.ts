@@ -2,6 +2,9 @@
 import path from 'node:path'
 import { isValidTimeZone } from '../shared/figures/calendar.js'
 
+export const SERVER_ROLES = ['all', 'ingest'] as const
+export type ServerRole = (typeof SERVER_ROLES)[number]
+
 export interface Config {
   port: number
   host: string
@@ -9,6 +12,12 @@ export interface Config {
   redisUrl: string | null
   /** prefix of every Redis key, so several wallboards (or tests) can share one Redis */
   redisPrefix: string
+  /**
+   * `all`: ingest, figures, boards, alerts (the default; one such process is the active aggregator).
+   * `ingest`: this process only takes events and link reports, so that a busy source's
+   * acknowledgements never wait behind aggregation; boards and the rest go to `all` processes.
+   */
+  role: ServerRole
   dataDir: string
   timezone: string
   demo: boolean
@@ -118,11 +127,15 @@ export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } 
   const prefix = env['WALLBOARD_REDIS_PREFIX'] ?? 'wb:'
   if (/[{}\s]/.test(prefix)) throw new ConfigError('WALLBOARD_REDIS_PREFIX: must not contain braces or spaces')
   const port = int(env, 'PORT', 3000, 0, 65535)
+  const role = (env['WALLBOARD_ROLE'] || 'all').trim().toLowerCase()
+  if (!(SERVER_ROLES as readonly string[]).includes(role))
+    throw new ConfigError(`WALLBOARD_ROLE: expected ${SERVER_ROLES.join(' or ')}, got ${JSON.stringify(env['WALLBOARD_ROLE'])}`)
   return {
     port,
     host: env['HOST'] || '0.0.0.0',
     redisUrl,
     redisPrefix: prefix,
+    role: role as ServerRole,
     dataDir: path.resolve(env['WALLBOARD_DATA_DIR'] || 'data'),
     timezone,
     demo: bool(env, 'WALLBOARD_DEMO', defaults.demo ?? false),

@@ -98,15 +98,21 @@ async function main(): Promise<void> {
     `    Time zone: ${config.timezone}`,
     `    Demo:      ${config.demo ? 'simulated traffic on (WALLBOARD_DEMO=0 turns it off)' : 'off'}`,
   ]
+  if (config.role === 'ingest')
+    lines.splice(
+      2,
+      3,
+      `    Ingest:    ${base}/api/v1/events   (WALLBOARD_ROLE=ingest: this process takes events only; boards are on the others)`,
+    )
   const { queueLog, ami } = config.connectors
   if (queueLog) lines.push(`    queue_log: following ${queueLog.path} as source "${queueLog.source}"`)
   if (ami) lines.push(`    AMI:       ${ami.host}:${ami.port} as user "${ami.username}", source "${ami.source}"`)
-  if (config.demo && app.boards.get(DEFAULT_BOARD_ID)) {
+  if (config.demo && config.role !== 'ingest' && app.boards.get(DEFAULT_BOARD_ID)) {
     // A TV link for the demo that works until this process stops; real TVs get tokens from an admin.
     const token = app.displayTokens.mintInMemory(DEFAULT_BOARD_ID, 'demo TV')
     lines.splice(4, 0, `    TV link:   ${base}/board/${DEFAULT_BOARD_ID}?token=${token}   (demo: valid until this process stops)`)
   }
-  lines.push(`    Log in:    ${base}/login`)
+  if (config.role !== 'ingest') lines.push(`    Log in:    ${base}/login`)
   if (firstStart?.adminPassword) {
     lines.push(
       '',

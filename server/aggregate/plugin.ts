@@ -37,7 +37,9 @@ export default fp(
       definitions: app.definitionStore,
       logger: app.log.child({ component: 'aggregator' }),
     })
-    await aggregator.load()
+    // An ingest-only process neither applies the log nor serves figures.
+    const aggregates = app.role !== 'ingest'
+    if (aggregates) await aggregator.load()
     // Figures are computed under the definitions the state was computed under.
     const figures = new FiguresService(aggregator, () => aggregator.book, {
       nameOf: (q) => app.queueSettings.nameOf(q),
@@ -81,6 +83,7 @@ export default fp(
     )
     app.addHook('onReady', async () => {
       // One attempt now: a lone process (or the first) is the active aggregator from its first step.
+      if (!aggregates) return
       await lease.start()
       await aggregator.followLease()
       aggregator.start()

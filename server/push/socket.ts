@@ -185,6 +185,11 @@ export default fp<PushOptions>(
     }
 
     io.use((socket, next) => {
+      if (app.role === 'ingest') {
+        const e = new Error('unavailable') as Error & { data: Unavailable }
+        e.data = { code: 'unavailable', message: 'this server process takes ingest only: connect boards to the others' }
+        return next(e)
+      }
       authenticate(app, socket)
         .then((principal) => {
           const auth = (socket.handshake.auth ?? {}) as SocketAuth

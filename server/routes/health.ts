@@ -69,9 +69,12 @@ const health: FastifyPluginAsync = async (app) => {
         reasons.push('redis unreachable')
       }
       const h = await app.health()
-      if (!app.aggregator.healthy) reasons.push('aggregator not running')
-      if (h.lagEvents > MAX_READY_LAG_EVENTS) reasons.push(`aggregator ${h.lagEvents} events behind`)
-      if (h.asOf === null || h.serverNow - h.asOf > MAX_READY_AGE_MS) reasons.push('aggregator has not caught up recently')
+      // An ingest-only process holds no figures: Redis is all it needs.
+      if (app.role !== 'ingest') {
+        if (!app.aggregator.healthy) reasons.push('aggregator not running')
+        if (h.lagEvents > MAX_READY_LAG_EVENTS) reasons.push(`aggregator ${h.lagEvents} events behind`)
+        if (h.asOf === null || h.serverNow - h.asOf > MAX_READY_AGE_MS) reasons.push('aggregator has not caught up recently')
+      }
       const ready = reasons.length === 0
       return reply.code(ready ? 200 : 503).send({
         ready,

@@ -49,7 +49,7 @@ export async function startServer(opts: ServerProcessOptions): Promise<ServerPro
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000)
     const onData = (d: Buffer) => {
       out += d.toString()
-      const m = /Boards?:\s+(http:\/\/\S+)\/board/.exec(out)
+      const m = /(?:Boards|Ingest):\s+(http:\/\/[^/\s]+)/.exec(out)
       if (m) {
         clearTimeout(timer)
         resolve(m[1]!)
