@@ -16,7 +16,7 @@ import type { EventOf, WallboardEvent } from '../../shared/events.js'
 import { UNNAMED_SOURCE, noteSource } from '../../shared/sources.js'
 import type { EventLog, LogEntry } from '../store/event-log.js'
 import { isUnavailable } from '../store/redis.js'
-import { FencedError, type StateStore } from '../store/state-store.js'
+import { FencedError, type SavedPosition, type StateStore } from '../store/state-store.js'
 import { bookAt, recomputeForDefinitions } from './recompute.js'
 
 /** Orders stream ids (`<ms>-<seq>`). */
@@ -61,8 +61,11 @@ export interface AppliedBatch {
 
 export interface AggregatorEvents {
   applied: [AppliedBatch]
-  /** this process became the active aggregator (true) or stopped being it (false) */
-  role: [leader: boolean]
+  /**
+   * this process became the active aggregator (true) or stopped being it (false), with the position
+   * its saved state reaches: responses after it are in `applied` batches, once saved
+   */
+  role: [leader: boolean, savedPosition: string]
 }
 
 export class Aggregator extends EventEmitter<AggregatorEvents> {
@@ -188,11 +191,11 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     const last = await this.opts.log.lastPosition()
     if (last === null) return
     const deadline = this.now() + timeoutMs
-    while (comparePositions(this.leader ? this.savedPosition : this.position, last) < 0) {
+    const reached = () => (this.leader ? this.savedPosition : this.position)
+    while (comparePositions(reached(), last) < 0) {
       // Applied and waiting for its timed save: save now.
       if (this.leader && comparePositions(this.position, last) >= 0) this.saveLater(0)
-      if (this.now() > deadline)
-        throw new Error(`aggregator did not reach ${last} within ${timeoutMs} ms (at ${this.savedPosition})`)
+      if (this.now() > deadline) throw new Error(`aggregator did not reach ${last} within ${timeoutMs} ms (at ${reached()})`)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 50)
         this.once('applied', () => {
@@ -352,23 +355,32 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   private async promote(): Promise<void> {
     const started = this.now()
     const saved = await this.opts.store.loadPosition()
-    if (!this.diverged && saved.writer === this.writerToken) {
-      // Nothing applied since the state was loaded, and nobody saved since: it is the saved state.
-      this.leader = true
-      this.opts.logger.info({ position: this.position }, 'this process is now the active aggregator')
-      this.emit('role', true)
-      return
-    }
+    // Unless nothing was applied since the state was loaded, and nobody saved since: then memory is the saved state.
+    const reload = this.diverged || saved.writer !== this.writerToken
+    if (reload) await this.reloadFrom(saved)
+    this.leader = true
+    this.opts.logger.info(
+      { position: this.position, saved: saved.position, reloaded: reload, ms: this.now() - started },
+      'this process is now the active aggregator',
+    )
+    this.emit('role', true, this.savedPosition)
+  }
+
+  /**
+   * Replaces memory with the saved state caught up to where memory was (or the saved state, if
+   * that is ahead). Survey responses caught up are kept for the alert engine, handed on once saved.
+   */
+  private async reloadFrom(saved: SavedPosition): Promise<void> {
     const fresh = emptyState()
     await this.opts.store.loadInto(fresh)
     reindex(fresh)
     const latest = await this.opts.definitions.refresh()
-    const book = saved.definitions > 0 ? bookAt(latest, saved.definitions) : latest
     const replicaBook = this.book
     const surveys: Array<EventOf<'survey.response'>> = []
     let position = saved.position
     let applied = saved.applied
-    this.book = book
+    // The catch-up runs under the definitions the saved state was computed under; the next step adopts newer ones.
+    this.book = saved.definitions > 0 ? bookAt(latest, saved.definitions) : latest
     try {
       if (comparePositions(saved.position, this.position) < 0) {
         for await (const entries of this.opts.log.range(`(${saved.position}`, this.position)) {
@@ -391,12 +403,6 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     this.lastSaveAt = 0
     this.lastPrune = 0
     this.diverged = false
-    this.leader = true
-    this.opts.logger.info(
-      { position, saved: saved.position, caughtUp: applied - saved.applied, ms: this.now() - started },
-      'this process is now the active aggregator',
-    )
-    this.emit('role', true)
   }
 
   /** Stops saving: this process goes on applying the log as a replica. */
@@ -410,7 +416,7 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     this.surveys = []
     this.saveFailed = false
     this.opts.logger.warn({ reason }, 'no longer the active aggregator: applying the log without saving')
-    this.emit('role', false)
+    this.emit('role', false, this.savedPosition)
   }
 
   /** A replica saves nothing: what changed is forgotten as soon as it is applied. */

@@ -148,16 +148,18 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   }
 
   /**
-   * Becomes the active engine (this process became the active aggregator): alerts, tracking and
-   * the survey position are read again first, since another process changed them meanwhile.
+   * Becomes the active engine (this process became the active aggregator, whose saved state reaches
+   * `savedPosition`): alerts and tracking are read again first, since another process changed them
+   * meanwhile, and the survey responses up to that position it never handed over are handed now.
    */
-  activate(upTo: string): void {
+  activate(log: EventLog, savedPosition: string): void {
     if (this.active) return
     this.start()
     void this.serial(async () => {
       await this.load()
-      this.surveyPosition = (await this.store.surveyPosition()) ?? upTo
+      // What this process last saved says nothing of what another saved since.
       this.savedSurveyPosition = null
+      await this.catchUpSurveys(log, savedPosition)
     })
   }
 

@@ -80,8 +80,8 @@ export default fp<AlertsPluginOptions>(
     await engine.load()
     // The engine judges only while this process is the active aggregator (aggregate/plugin.ts),
     // re-reading what the previous one left when it becomes so.
-    const onRole = (leader: boolean) => {
-      if (leader) engine.activate(aggregator.position)
+    const onRole = (leader: boolean, savedPosition: string) => {
+      if (leader) engine.activate(app.eventLog, savedPosition)
       else void engine.stop().then(() => engine.refresh())
     }
     aggregator.on('role', onRole)

@@ -11,7 +11,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/so
 import { redisKeys } from '../../server/store/keys.js'
 import { FencedError, StateStore } from '../../server/store/state-store.js'
 import { until } from '../support/wait.js'
-import { type Browser, auth, login, testApp } from './helpers.js'
+import { type Browser, auth, login, postEvents, testApp } from './helpers.js'
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>
 const apps: FastifyInstance[] = []
@@ -121,6 +121,50 @@ describe('an active aggregator and a replica on one Redis', () => {
     await until('the acknowledgement on both sockets', () =>
       [onActive, onReplica].every((w) => w.seen.some((a) => a.id === fired.id && a.state === 'acknowledged')),
     )
+  })
+})
+
+describe('taking over the alert engine', () => {
+  it('turns the survey responses the previous active process saved, but never handed to its engine, into tasks', async () => {
+    const prefix = `test:${randomBytes(6).toString('hex')}:`
+    const first = await start(prefix)
+    const admin = await login(first)
+    const rule = await first.inject({
+      method: 'POST',
+      url: '/api/v1/alert-rules',
+      headers: admin.headers,
+      payload: {
+        enabled: true,
+        activeHours: null,
+        cooldownSec: 0,
+        channels: [],
+        banner: true,
+        sound: false,
+        kind: 'event',
+        name: 'Detractor call-back',
+        scope: { team: 'A' },
+        trigger: 'detractor',
+        dueMin: 30,
+        escalation: [{ level: 'teamlead', channels: [] }],
+      },
+    })
+    expect(rule.statusCode, rule.body).toBe(201)
+    // The engine stops (as if its process died just after the aggregator's save); the response is saved all the same.
+    await first.alerts.stop()
+    const t0 = Date.now()
+    await postEvents(first, [
+      { id: 'tk-a', type: 'agent.state', ts: t0 - 60_000, agent: 'li', state: 'available', team: 'A' },
+      { id: 'tk-s', type: 'survey.response', ts: t0, callId: 'tk-call', agent: 'li', nps: 2 },
+    ])
+    await first.close()
+    apps.splice(apps.indexOf(first), 1)
+    const next = await start(prefix)
+    expect(next.aggregator.leader).toBe(true)
+    const task = await until('the call-back task', async () => {
+      await next.alerts.settle()
+      return next.alerts.openAlerts().find((a) => a.kind === 'event' && a.subject.callId === 'tk-call')
+    })
+    expect(task).toMatchObject({ state: 'firing', figure: 'nps', value: 2 })
   })
 })
 
