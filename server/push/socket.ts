@@ -61,6 +61,11 @@ class DenialError extends Error {
 
 const denial = (code: DenialCode, message: string): Denial => ({ code, message })
 
+/** A refused connection the client retries: its `connect_error` carries the reason. */
+function unavailable(message: string): Error & { data: Unavailable } {
+  return Object.assign(new Error('unavailable'), { data: { code: 'unavailable' as const, message } })
+}
+
 function isViewRequest(v: unknown): v is ViewRequest {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
   const o = v as Record<string, unknown>
@@ -186,9 +191,7 @@ export default fp<PushOptions>(
 
     io.use((socket, next) => {
       if (app.role === 'ingest') {
-        const e = new Error('unavailable') as Error & { data: Unavailable }
-        e.data = { code: 'unavailable', message: 'this server process takes ingest only: connect boards to the others' }
-        return next(e)
+        return next(unavailable('this server process takes ingest only: connect boards to the others'))
       }
       authenticate(app, socket)
         .then((principal) => {
@@ -210,9 +213,7 @@ export default fp<PushOptions>(
             return
           }
           app.log.error({ err }, 'socket authentication failed')
-          const e = new Error('unavailable') as Error & { data: Unavailable }
-          e.data = { code: 'unavailable', message: 'the server cannot check credentials right now; retrying' }
-          next(e)
+          next(unavailable('the server cannot check credentials right now; retrying'))
         })
     })
 
