@@ -27,10 +27,26 @@ export const withQueue = (list: string[], q: string) => (list.includes(q) ? list
 export const withoutQueue = (list: string[], q: string) => list.filter((x) => x !== q)
 export const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i])
 
+/** A line (or message) with a problem, as read (cut to PROBLEM_LINE_CHARS), and why. */
+export interface ProblemLine<R extends string> {
+  line: string
+  reason: R
+}
+
 export interface ProblemCounts<R extends string> {
+  /** lines read and deliberately not mapped, by verb or event name */
   skipped: Record<string, number>
+  /** lines with a problem, by reason */
   problems: Partial<Record<R, number>>
-  recentProblems: Array<{ line: string; reason: R }>
+  /** the latest problem lines, oldest first */
+  recentProblems: Array<ProblemLine<R>>
+}
+
+/** What a mapper counts, whatever it reads. */
+export interface MapperCounts<R extends string> extends ProblemCounts<R> {
+  events: number
+  /** understood lines that changed nothing */
+  unchanged: number
 }
 
 /** Counts one line (or message) read and deliberately not mapped, by its verb or event name. */

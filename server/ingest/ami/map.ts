@@ -27,6 +27,8 @@ import type { AgentOwnState, WallboardEvent } from '../../../shared/events.js'
 import {
   CONTROL,
   type Draft,
+  type MapperCounts,
+  type ProblemLine,
   MAX_TS,
   MIN_TS,
   PROBLEM_LINE_CHARS,
@@ -64,23 +66,16 @@ export type AmiProblemReason =
   | 'too-large'
   | 'bad-line'
 
-export interface AmiProblem {
-  /** the message as read, `key: value; …` (cut to 300 characters) */
-  line: string
-  reason: AmiProblemReason
-}
+/** A message with a problem; its line is the message as read, `key: value; …`. */
+export type AmiProblem = ProblemLine<AmiProblemReason>
 
-export interface AmiStats {
+/**
+ * Unchanged: the second QueueMemberPause of a pause everywhere, a device in use …; skipped:
+ * AgentRingNoAnswer, QueueParams, unknown events …; a `bad-time` problem message is still mapped
+ * (at its arrival), the others are dropped.
+ */
+export interface AmiStats extends MapperCounts<AmiProblemReason> {
   messages: number
-  events: number
-  /** understood messages that changed nothing: the second QueueMemberPause of a pause everywhere, a device in use … */
-  unchanged: number
-  /** events read and deliberately not mapped, by name (AgentRingNoAnswer, QueueParams, unknown events …) */
-  skipped: Record<string, number>
-  /** messages with a problem, by reason; a `bad-time` message is still mapped (at its arrival), the others are dropped */
-  problems: Partial<Record<AmiProblemReason, number>>
-  /** the latest problem messages, oldest first */
-  recentProblems: AmiProblem[]
 }
 
 export interface AmiAgentMemory {

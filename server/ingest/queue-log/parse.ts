@@ -12,6 +12,8 @@ import { isValidTimeZone, zoneOffsetMs } from '../../../shared/figures/calendar.
 import {
   CONTROL,
   type Draft,
+  type MapperCounts,
+  type ProblemLine,
   MAX_TS,
   MIN_TS,
   clean,
@@ -59,25 +61,16 @@ export type ProblemReason =
   | 'repeated'
   | 'out-of-order'
 
-export interface Problem {
-  /** the line as read (cut to 300 characters) */
-  line: string
-  reason: ProblemReason
-}
+export type Problem = ProblemLine<ProblemReason>
 
-export interface QueueLogStats {
+/**
+ * Unchanged: a per-queue PAUSE after its PAUSEALL, a second UNPAUSE …; skipped: QUEUESTART, DID,
+ * unknown verbs, OUT* …; an `out-of-order` problem line is still mapped, the others are dropped.
+ */
+export interface QueueLogStats extends MapperCounts<ProblemReason> {
   lines: number
-  events: number
   /** CSV header rows */
   headers: number
-  /** understood lines that changed nothing: a per-queue PAUSE after its PAUSEALL, a second UNPAUSE … */
-  unchanged: number
-  /** lines read and deliberately not mapped, by verb (QUEUESTART, DID, unknown verbs, OUT* …) */
-  skipped: Record<string, number>
-  /** lines with a problem, by reason; an `out-of-order` line is still mapped, the others are dropped */
-  problems: Partial<Record<ProblemReason, number>>
-  /** the latest problem lines, oldest first */
-  recentProblems: Problem[]
 }
 
 /** One line, split and checked. */
