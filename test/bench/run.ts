@@ -6,7 +6,6 @@
 // Chromium. Ingest is also reported as a fraction of the bare Redis write path measured in the
 // same run (test/bench/redis-baseline.ts), so numbers compare across machines. Then the queue_log follower: lines appended at 20,000/s, lag from append to
 // acknowledgement. Bounded in time: about three minutes. `--only queue-log` runs that part alone.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -18,6 +17,7 @@ import { type Socket, io } from 'socket.io-client'
 import type { FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
 import type { ClientToServerEvents, FiguresUpdate, ServerToClientEvents } from '../../shared/socket.js'
 import { startRedisServer } from '../../server/store/redis-server.js'
+import { type ServerProcess, startServer as startServerProcess } from '../support/server-process.js'
 import { followerBench } from './queue-log.js'
 import { redisBaseline } from './redis-baseline.js'
 
@@ -58,36 +58,17 @@ function trafficSource(tag: string) {
   }
 }
 
-async function startServer(redisUrl: string, prefix = 'wb:', role = 'all'): Promise<{ child: ChildProcess; base: string }> {
+function startServer(redisUrl: string, prefix = 'wb:', role = 'all'): Promise<ServerProcess> {
   // BENCH_CPU_PROF=DIR writes a CPU profile of each server process there (open it in Chrome's DevTools).
   const profile = process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : []
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'server/main.ts'], {
-    env: {
-      ...process.env,
-      REDIS_URL: redisUrl,
-      WALLBOARD_REDIS_PREFIX: prefix,
-      WALLBOARD_DEMO: '0',
-      WALLBOARD_API_KEY: KEY,
-      WALLBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'warn',
-      WALLBOARD_MAX_BATCH: '1000',
-      WALLBOARD_ROLE: role,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  return startServerProcess({
+    redisUrl,
+    prefix,
+    key: KEY,
+    execArgv: profile,
+    showErrors: true,
+    env: { WALLBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD, WALLBOARD_MAX_BATCH: '1000', WALLBOARD_ROLE: role },
   })
-  let out = ''
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString()
-      const m = /(?:Boards|Ingest):\s+(http:\/\/[^/\s]+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)))
-  })
-  return { child, base }
 }
 
 async function waitCaughtUp(base: string, timeoutMs = 60_000): Promise<number> {

@@ -1,4 +1,4 @@
-// Real server processes for the tests that kill them: `node server/main.ts` against the test run's
+// Real server processes for the tests that kill them (and the benchmarks): `node server/main.ts` against the test run's
 // Redis, on a free loopback port, with an ingest key; and the few HTTP calls those tests make.
 import { type ChildProcess, spawn } from 'node:child_process'
 import type { RawEvent } from '../../shared/events.js'
@@ -14,8 +14,13 @@ export interface ServerProcessOptions {
   redisUrl: string
   prefix: string
   key: string
-  timezone: string
+  /** WALLBOARD_TIMEZONE; absent: the server's default (TZ, else UTC) */
+  timezone?: string
+  /** Node options before the script (a CPU profile) */
+  execArgv?: string[]
   env?: Record<string, string>
+  /** the server's stderr to ours (a benchmark shows its errors), instead of into the start-up failure's message */
+  showErrors?: boolean
 }
 
 const running = new Set<ChildProcess>()
@@ -26,21 +31,21 @@ export function killAll(): void {
 }
 
 export async function startServer(opts: ServerProcessOptions): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, [...(opts.execArgv ?? []), '--import', 'tsx', 'server/main.ts'], {
     env: {
       ...process.env,
       REDIS_URL: opts.redisUrl,
       WALLBOARD_REDIS_PREFIX: opts.prefix,
       WALLBOARD_DEMO: '0',
       WALLBOARD_API_KEY: opts.key,
-      WALLBOARD_TIMEZONE: opts.timezone,
+      ...(opts.timezone ? { WALLBOARD_TIMEZONE: opts.timezone } : {}),
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'warn',
       ...opts.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', opts.showErrors ? 'inherit' : 'pipe'],
   })
   running.add(child)
   child.once('exit', () => running.delete(child))
@@ -56,7 +61,7 @@ export async function startServer(opts: ServerProcessOptions): Promise<ServerPro
       }
     }
     child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
+    child.stderr?.on('data', onData)
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)))
   })
   const kill = async () => {
