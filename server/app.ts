@@ -179,7 +179,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   })
   await app.register(metrics)
-  await app.register(store, { redisUrl: opts.redisUrl, prefix: config.redisPrefix, historyDays: config.historyDays })
+  await app.register(store, {
+    redisUrl: opts.redisUrl,
+    cluster: config.redisCluster,
+    prefix: config.redisPrefix,
+    historyDays: config.historyDays,
+  })
   await app.register(security)
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
   await app.register(auth, {

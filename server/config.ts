@@ -10,6 +10,8 @@ export interface Config {
   host: string
   /** external Redis; when null the launcher starts a local redis-server under dataDir */
   redisUrl: string | null
+  /** REDIS_URL names nodes of a Redis Cluster (comma-separated; any of them, the rest are discovered) */
+  redisCluster: boolean
   /** prefix of every Redis key, so several wallboards (or tests) can share one Redis */
   redisPrefix: string
   /**
@@ -113,8 +115,14 @@ export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } 
     )
   }
   const redisUrl = env['REDIS_URL'] || null
-  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) {
-    throw new ConfigError(`REDIS_URL: expected redis://host:port or rediss://…, got ${JSON.stringify(redisUrl)}`)
+  const redisCluster = bool(env, 'WALLBOARD_REDIS_CLUSTER', false)
+  if (redisCluster && redisUrl === null)
+    throw new ConfigError('WALLBOARD_REDIS_CLUSTER: needs REDIS_URL, the Cluster nodes (redis://host:port,redis://host:port,…)')
+  for (const url of redisCluster && redisUrl !== null ? redisUrl.split(',') : [redisUrl]) {
+    if (url !== null && !/^rediss?:\/\/[^,\s]+$/.test(url.trim())) {
+      const expected = redisCluster ? 'redis://host:port entries, comma-separated' : 'redis://host:port or rediss://…'
+      throw new ConfigError(`REDIS_URL: expected ${expected}, got ${JSON.stringify(url)}`)
+    }
   }
   const apiKey = env['WALLBOARD_API_KEY'] || null
   if (apiKey !== null && apiKey.length < 16) throw new ConfigError('WALLBOARD_API_KEY: must be at least 16 characters')
@@ -134,6 +142,7 @@ export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } 
     port,
     host: env['HOST'] || '0.0.0.0',
     redisUrl,
+    redisCluster,
     redisPrefix: prefix,
     role: role as ServerRole,
     dataDir: path.resolve(env['WALLBOARD_DATA_DIR'] || 'data'),

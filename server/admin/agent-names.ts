@@ -1,13 +1,13 @@
 // Display names an administrator gives agents, over the names their events carry (a phone system
 // often knows an agent only as "SIP/2001"). An agent without one shows its event name, else its id.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import type { Keys } from '../store/keys.js'
 import { HashMirror } from './hash-mirror.js'
 
 export class AgentNames {
   private readonly rows: HashMirror<string>
 
-  constructor(redis: Redis, keys: Keys) {
+  constructor(redis: RedisClient, keys: Keys) {
     this.rows = new HashMirror(redis, keys.agentNames)
   }
 

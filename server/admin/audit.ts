@@ -1,6 +1,6 @@
 // The audit log: every configuration change with who, what and when, in a Redis stream that no
 // API edits or deletes. Secrets never enter it (only their ids and names).
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import type { AuditEntry } from '../../shared/admin.js'
 import type { Keys } from '../store/keys.js'
 
@@ -9,7 +9,7 @@ export const SYSTEM: Actor = { type: 'system', id: 'system', name: 'system' }
 
 export class AuditLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

@@ -1,6 +1,6 @@
 // Boards: what a TV shows (every queue, or named queues plus the queues of named teams).
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import { type Board, type BoardCreate, type BoardUpdate, DEFAULT_BOARD_DISPLAY } from '../../shared/admin.js'
 import { ConflictError } from '../auth/users.js'
 import type { Keys } from '../store/keys.js'
@@ -11,7 +11,7 @@ export const DEFAULT_BOARD_ID = 'floor'
 export class Boards {
   private readonly rows: HashMirror<Board>
 
-  constructor(redis: Redis, keys: Keys) {
+  constructor(redis: RedisClient, keys: Keys) {
     this.rows = new HashMirror(redis, keys.boards)
   }
 

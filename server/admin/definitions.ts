@@ -1,7 +1,7 @@
 // The metric definitions as data: every version of the definition set is kept in Redis (figures
 // and history name the version they were computed under). A change writes version N+1 with who
 // and when; HSETNX on the version number makes two simultaneous changes take turns.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import {
   DefinitionBook,
   type DefinitionOptions,
@@ -20,7 +20,7 @@ export class DefinitionStore {
   private book: DefinitionBook | null = null
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     /** the time zone of the very first version (WALLBOARD_TIMEZONE); afterwards the data wins */
     private readonly timezone: string,

@@ -1,13 +1,13 @@
 // A Redis hash of JSON rows mirrored in memory: reads are local, writes go to Redis first, and
 // refresh() re-reads the whole hash (the plugin does so every few seconds) so that several server
 // processes agree within seconds. For small configuration tables (boards, queue settings).
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 
 export class HashMirror<T> {
   private rows = new Map<string, T>()
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
   ) {}
 

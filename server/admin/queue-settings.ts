@@ -1,7 +1,7 @@
 // Per-queue settings an administrator gives: a display name, the team the queue belongs to (team
 // leads see the queues of their teams) and the site it is served from. Queues themselves come into
 // being from events.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import type { Keys } from '../store/keys.js'
 import { HashMirror } from './hash-mirror.js'
 
@@ -14,7 +14,7 @@ export interface QueueSetting {
 export class QueueSettings {
   private readonly rows: HashMirror<QueueSetting>
 
-  constructor(redis: Redis, keys: Keys) {
+  constructor(redis: RedisClient, keys: Keys) {
     this.rows = new HashMirror(redis, keys.queueSettings)
   }
 

@@ -1,7 +1,7 @@
 // How long each event source may stay silent before boards fed by it go stale, set by an admin
 // (a source that rests at night gets a longer limit, or none); the rest take the configured default.
 // Also the latest link report of each source's connector (queue_log follower, AMI), as received.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import type { LinkReport, SourceSettings as Settings, SourceLink } from '../../shared/sources.js'
 import type { Keys } from '../store/keys.js'
 import { HashMirror } from './hash-mirror.js'
@@ -11,7 +11,7 @@ export class SourceSettings {
   private readonly linkRows: HashMirror<SourceLink>
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     keys: Keys,
     /** seconds; WALLBOARD_SOURCE_QUIET_SEC */
     private readonly defaultQuietSec: number,

@@ -2,7 +2,7 @@
 // rules with `activeHours: "team"` follow them). A team comes into being wherever it is named (queue
 // settings, team leads, boards, agent events); a record only gives it a name, so a team without one
 // shows its id. `summarizeTeams` is the pure part: every team known, with what belongs to it.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import type { Board, Team, TeamInput, TeamSummary } from '../../shared/admin.js'
 import type { User } from '../../shared/auth.js'
 import type { ActiveHours } from '../../shared/hours.js'
@@ -16,7 +16,7 @@ const asTeam = (row: StoredTeam): Team => ({ ...row, hours: row.hours ?? null })
 export class Teams {
   private readonly rows: HashMirror<StoredTeam>
 
-  constructor(redis: Redis, keys: Keys) {
+  constructor(redis: RedisClient, keys: Keys) {
     this.rows = new HashMirror(redis, keys.teams)
   }
 

@@ -9,7 +9,7 @@
 // saved position, as a restarted process does, so every event is in the saved state exactly once.
 import { EventEmitter } from 'node:events'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import type { DefinitionBook } from '../../shared/definitions.js'
 import { type AggregateState, DEFAULT_RETENTION, applyEvent, emptyState, prune, reindex } from '../../shared/figures/aggregate.js'
 import type { EventOf, WallboardEvent } from '../../shared/events.js'
@@ -35,9 +35,9 @@ export interface AggregatorOptions {
   log: EventLog
   store: StateStore
   /** a connection of its own: XREAD BLOCK holds it */
-  reader: Redis
+  reader: RedisClient
   /** a connection of its own for the fenced saves (WATCH holds for the connection) */
-  writer: Redis
+  writer: RedisClient
   /** whether this process is the active aggregator now (the lease); always, when absent */
   isLeader?: () => boolean
   /** names this process in the saves it writes */

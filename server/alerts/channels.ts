@@ -4,7 +4,7 @@
 // creation or a change into a channel's settings, naming each wrong field; `viewOf` is what a
 // browser may see: every secret masked.
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import type { ChannelType } from '../../shared/alerts.js'
 import {
   CHANNEL_FIELDS,
@@ -169,7 +169,7 @@ export function secretsOf(c: Channel): string[] {
 
 export class ChannelStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

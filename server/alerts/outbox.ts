@@ -9,7 +9,7 @@
 // after the lease: receivers dedupe by the delivery id, which is the same on every attempt.)
 import { randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import type { Alert, AlertRule, ChannelType, Transition } from '../../shared/alerts.js'
 import type {
   Channel,
@@ -44,7 +44,7 @@ export interface DeliveryStats {
 }
 
 export interface OutboxOptions {
-  redis: Redis
+  redis: RedisClient
   keys: Keys
   channels: ChannelStore
   config: DeliveryConfig

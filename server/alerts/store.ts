@@ -4,7 +4,7 @@
 // together with its "not yet notified" mark in one MULTI; the mark is dropped once the notifier has
 // queued it. After a crash the marks left over are handed over again, and the notifier's dedupe
 // (alert id, history index, channel) makes that once.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import type { Alert, AlertRule } from '../../shared/alerts.js'
 import type { Track } from '../../shared/alert-engine.js'
 import { HashMirror } from '../admin/hash-mirror.js'
@@ -29,7 +29,7 @@ export class AlertStore {
   private readonly k: AlertKeys
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     keys: Keys,
   ) {
     this.k = keys.alerts
@@ -95,7 +95,7 @@ export class AlertStore {
     return this.saveTransition(alert, undefined, channels)
   }
 
-  private queueTrack(tx: ReturnType<Redis['multi']>, [key, track]: TrackChange): void {
+  private queueTrack(tx: ReturnType<RedisClient['multi']>, [key, track]: TrackChange): void {
     if (track === null) tx.hdel(this.k.tracks, key)
     else tx.hset(this.k.tracks, key, JSON.stringify(track))
   }

@@ -1,7 +1,7 @@
 // API keys for integrators (`ingest` and/or `read`), and display tokens for TVs (read-only, one
 // board). Both are secrets shown once and kept as hashes; WALLBOARD_API_KEY is a bootstrap key
 // that lives only in memory.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import type { ApiKey, DisplayToken } from '../../shared/admin.js'
 import type { ApiKeyScope } from '../../shared/auth.js'
 import type { Keys } from '../store/keys.js'
@@ -10,7 +10,7 @@ import { SecretRegistry } from './secrets.js'
 export type Scope = ApiKeyScope
 
 export class ApiKeys extends SecretRegistry<ApiKey> {
-  constructor(redis: Redis, keys: Keys) {
+  constructor(redis: RedisClient, keys: Keys) {
     super(redis, keys.apiKeys, 'wbk_')
   }
 
@@ -23,7 +23,7 @@ export class ApiKeys extends SecretRegistry<ApiKey> {
 }
 
 export class DisplayTokens extends SecretRegistry<DisplayToken> {
-  constructor(redis: Redis, keys: Keys) {
+  constructor(redis: RedisClient, keys: Keys) {
     super(redis, keys.displayTokens, 'wbd_')
   }
 

@@ -3,7 +3,7 @@
 // record (with `revokedAt`) so the audit trail and the "revoked" message stay possible.
 // Lookups are cached briefly so a hot path (ingest, socket checks) does not pay a Redis trip.
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import type { SecretKeys } from '../store/keys.js'
 
 export interface SecretRecord {
@@ -26,7 +26,7 @@ export class SecretRegistry<R extends SecretRecord> {
   private readonly cache = new Map<string, { record: R | null; until: number }>()
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: SecretKeys,
     private readonly prefix: string,
   ) {}

@@ -1,7 +1,7 @@
 // Sessions live in Redis (every server process sees the same ones), one key each with a TTL that
 // restarts on every use: a session ends after `idleMs` without a request or a connected screen.
 // The interface is the one @fastify/session (and express-session) expects.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import type { Keys } from '../store/keys.js'
 
 type Callback<T = void> = (err?: Error | null, value?: T) => void
@@ -14,7 +14,7 @@ export interface StoredSession {
 
 export class RedisSessionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     readonly idleMs: number,
   ) {}

@@ -2,7 +2,7 @@
 // case-insensitively (HSETNX on the lower-case name makes two processes agree). The last active
 // admin can be neither demoted, disabled nor deleted, so the centre never locks itself out.
 import { randomUUID } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/redis.js'
 import type { UserCreate, UserUpdate } from '../../shared/admin.js'
 import type { User } from '../../shared/auth.js'
 import type { Keys } from '../store/keys.js'
@@ -38,7 +38,7 @@ function teamsFor(role: User['role'], teams: string[] | undefined): string[] {
 
 export class Users {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

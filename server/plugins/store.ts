@@ -1,24 +1,25 @@
 // Decorates the app with the Redis connection, key names, the event log and the state store.
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
 import { EventLog } from '../store/event-log.js'
 import { type Keys, redisKeys } from '../store/keys.js'
-import { connectRedis, waitReady } from '../store/redis.js'
+import { type RedisClient, connectRedis, waitReady } from '../store/redis.js'
 import { StateStore } from '../store/state-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    redis: Redis
+    redis: RedisClient
     keys: Keys
     eventLog: EventLog
     stateStore: StateStore
     /** opens another connection to the same Redis (for blocking reads) */
-    connectRedis(name: string, commandTimeoutMs?: number, offlineQueue?: boolean): Promise<Redis>
+    connectRedis(name: string, commandTimeoutMs?: number, offlineQueue?: boolean): Promise<RedisClient>
   }
 }
 
 export interface StorePluginOptions {
   redisUrl: string
+  /** `redisUrl` lists Redis Cluster nodes */
+  cluster: boolean
   prefix: string
   /** days archived intervals are kept */
   historyDays: number
@@ -26,9 +27,9 @@ export interface StorePluginOptions {
 
 export default fp<StorePluginOptions>(
   async (app, opts) => {
-    const connections: Redis[] = []
+    const connections: RedisClient[] = []
     const open = async (name: string, commandTimeoutMs?: number, offlineQueue?: boolean) => {
-      const r = connectRedis(opts.redisUrl, { name, commandTimeoutMs, offlineQueue })
+      const r = connectRedis(opts.redisUrl, { name, commandTimeoutMs, offlineQueue, cluster: opts.cluster })
       connections.push(r)
       r.on('error', (err) => app.log.warn({ err: err.message, connection: name }, 'redis connection error'))
       await waitReady(r)
@@ -36,7 +37,7 @@ export default fp<StorePluginOptions>(
     }
     const redis = await open('wallboard')
     const keys = redisKeys(opts.prefix)
-    app.decorate('redis', redis)
+    app.decorate<RedisClient>('redis', redis)
     app.decorate('keys', keys)
     app.decorate('eventLog', new EventLog(redis, keys))
     app.decorate('stateStore', new StateStore(redis, keys, opts.historyDays))

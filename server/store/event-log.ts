@@ -1,6 +1,6 @@
 // The append-only event log: appends validated events once per id, reads them back in order.
 // Nothing here edits or deletes an accepted event.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './redis.js'
 import type { Keys } from './keys.js'
 import { LuaScript } from './redis.js'
 
@@ -21,7 +21,7 @@ export interface LogEntry {
 
 export class EventLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 
@@ -39,7 +39,7 @@ export class EventLog {
   }
 
   /** Reads up to `count` entries after `after`, waiting up to `blockMs` for the first one. */
-  async readAfter(reader: Redis, after: string, count: number, blockMs: number): Promise<LogEntry[]> {
+  async readAfter(reader: RedisClient, after: string, count: number, blockMs: number): Promise<LogEntry[]> {
     const res = await reader.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys.events, after)
     const entries = res?.[0]?.[1] ?? []
     return entries.map(([position, fields]) => ({ position, json: fields[1] ?? '' }))

@@ -5,7 +5,7 @@
 // believe they hold it (a paused holder waking up), so the aggregator's saves are also fenced.
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './redis.js'
 import { LuaScript } from './redis.js'
 
 const renewScript = LuaScript.load('renew-lease.lua')
@@ -40,7 +40,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
   private holding = false
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
     opts: LeaseOptions = {},
   ) {
@@ -96,7 +96,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
       ours = (await renewScript.run(this.redis, [this.key], [this.owner, this.ttlMs])) === 1
     } catch (err) {
       // Unsure whether the renewal landed: held until the last certain expiry, then lost.
-      if (this.holding && this.now() >= this.validUntil) this.lose(`cannot reach Redis: ${(err as Error).message}`)
+      if (this.holding && this.now() >= this.validUntil) this.lose(`cannot reach RedisClient: ${(err as Error).message}`)
       return
     }
     if (this.stopped) {

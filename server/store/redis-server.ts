@@ -19,6 +19,8 @@ export interface LocalRedisOptions {
   /** `everysec` (default): an acknowledged event survives a crash of the server; a power loss may lose ≤ 1 s */
   appendfsync?: 'always' | 'everysec' | 'no'
   logFile?: string
+  /** more redis-server options, e.g. `--cluster-enabled yes` */
+  extraArgs?: string[]
 }
 
 export class RedisNotInstalledError extends Error {
@@ -82,6 +84,7 @@ export async function startRedisServer(opts: LocalRedisOptions): Promise<LocalRe
     'noeviction',
     '--logfile',
     opts.logFile ?? path.join(opts.dir, 'redis.log'),
+    ...(opts.extraArgs ?? []),
   ]
   const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''

@@ -2,7 +2,14 @@
 // offline queue), so that ingest answers 503 at once instead of holding requests in memory.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { Redis, type RedisOptions } from 'ioredis'
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
+
+/**
+ * A connection to one Redis or to a Redis Cluster: the same commands either way. Every key of a
+ * wallboard carries one hash tag (server/store/keys.ts), so every script and transaction touches
+ * one slot, which is what Cluster requires.
+ */
+export type RedisClient = Redis | Cluster
 
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError'
@@ -18,24 +25,44 @@ export interface ConnectOptions {
    * would make that a busy loop while Redis is down.
    */
   offlineQueue?: boolean
+  /** `url` is a comma-separated list of a Redis Cluster's nodes (any of them; the rest are discovered) */
+  cluster?: boolean
 }
 
-export function connectRedis(url: string, opts: ConnectOptions): Redis {
+const backoff = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000)
+
+export function connectRedis(url: string, opts: ConnectOptions): RedisClient {
   const options: RedisOptions = {
     connectionName: opts.name,
-    enableOfflineQueue: opts.offlineQueue ?? false,
     maxRetriesPerRequest: 1,
     commandTimeout: opts.commandTimeoutMs ?? 5_000,
     connectTimeout: 5_000,
-    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
     // A reconnect must not replay half a transaction or a blocking read issued before the drop.
     autoResendUnfulfilledCommands: false,
   }
-  return new Redis(url, options)
+  const offline = opts.offlineQueue ?? false
+  if (!opts.cluster) return new Redis(url, { ...options, enableOfflineQueue: offline, retryStrategy: backoff })
+  const nodes = url.split(',').map((u) => new URL(u.trim()))
+  const first = nodes[0]!
+  return new Cluster(
+    nodes.map((u) => ({ host: u.hostname, port: Number(u.port || 6379) })),
+    {
+      enableOfflineQueue: offline,
+      clusterRetryStrategy: backoff,
+      // A node that drops is reconnected (not only found again on the next MOVED), as a single Redis is.
+      clusterNodeRetryStrategy: backoff,
+      redisOptions: {
+        ...options,
+        username: first.username ? decodeURIComponent(first.username) : undefined,
+        password: first.password ? decodeURIComponent(first.password) : undefined,
+        tls: first.protocol === 'rediss:' ? {} : undefined,
+      },
+    },
+  )
 }
 
 /** Resolves when the connection is ready; rejects with a clear message after `timeoutMs`. */
-export function waitReady(redis: Redis, timeoutMs = 15_000): Promise<void> {
+export function waitReady(redis: RedisClient, timeoutMs = 15_000): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve()
   return new Promise((resolve, reject) => {
     let lastError = ''
@@ -64,7 +91,7 @@ export class LuaScript {
     return new LuaScript(readFileSync(new URL(`./scripts/${file}`, import.meta.url), 'utf8'))
   }
 
-  async run(redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
+  async run(redis: RedisClient, keys: string[], args: Array<string | number>): Promise<unknown> {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args)
     } catch (err) {
@@ -90,6 +117,12 @@ export function isUnavailable(err: unknown): boolean {
     m.startsWith('BUSY') ||
     m.includes('ECONNREFUSED') ||
     m.includes('ECONNRESET') ||
-    m.includes('Reached the max retries')
+    m.includes('Reached the max retries') ||
+    // Redis Cluster: no node reachable, or the cluster is failing over
+    m.startsWith('CLUSTERDOWN') ||
+    m.startsWith('TRYAGAIN') ||
+    m.includes('None of startup nodes is available') ||
+    m.includes('Failed to refresh slots cache') ||
+    m.includes('Cluster is disconnected')
   )
 }

@@ -6,7 +6,7 @@
 // and memory are bounded by the retention. Calls forgotten from memory leave a summary in one hash
 // per queue and UTC day of their outcome, for the drill-down of a whole business day; it expires
 // CALL_ARCHIVE_DAYS after that day.
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './redis.js'
 import { type AggregateState, SAVED_APART, parseBucketKey } from '../../shared/figures/aggregate.js'
 import type { CallSummary, OutcomeKind } from '../../shared/figures/calls.js'
 import type { Counters } from '../../shared/figures/counters.js'
@@ -37,7 +37,7 @@ export class FencedError extends Error {
  * Runs on a connection of its own (WATCH holds for the connection until EXEC).
  */
 export interface Fence {
-  redis: Redis
+  redis: RedisClient
   expected: string
 }
 
@@ -110,7 +110,7 @@ const SAVE_SLICE_MS = 2
 
 export class StateStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     /** archived intervals are kept this many days after their UTC day ends */
     private readonly historyDays: number,
@@ -260,7 +260,7 @@ export class StateStore {
   }
 
   /** Adds archived intervals into their day's hash and (re)sets the hash's expiry. */
-  private archive(tx: ReturnType<Redis['multi']>, rows: Changes['history']): void {
+  private archive(tx: ReturnType<RedisClient['multi']>, rows: Changes['history']): void {
     const byDay = new Map<string, string[]>()
     for (const [field, counters] of rows) {
       const k = parseBucketKey(field)
@@ -282,7 +282,7 @@ export class StateStore {
    * Files archived calls under their queue and the UTC day of their outcome, by call id: a replay
    * after a crash overwrites the same field instead of adding a row. The day's expiry is (re)set.
    */
-  private archiveCalls(tx: ReturnType<Redis['multi']>, rows: NonNullable<Changes['archivedCalls']>): void {
+  private archiveCalls(tx: ReturnType<RedisClient['multi']>, rows: NonNullable<Changes['archivedCalls']>): void {
     const byKey = new Map<string, { day: string; args: string[] }>()
     for (const [, c] of rows) {
       if (c === undefined) continue

@@ -1,17 +1,23 @@
 // Scale-out, tested with real processes: three servers share one Redis, ingest is spread over all
 // of them, and the active aggregator's process is killed with SIGKILL mid-stream. Another takes
 // over within 5 s (the lease), and every process, and a process started afterwards from the saved
-// state alone, shows exactly the figures of the acknowledged events.
+// state alone, shows exactly the figures of the acknowledged events. A TV connected to one process
+// gets the figures live and is listed by the screens of another (the socket.io adapter). All of it
+// on one Redis, and again on a local three-master Redis Cluster.
 import { randomBytes } from 'node:crypto'
-import { afterAll, describe, expect, inject, it } from 'vitest'
+import { type Socket, io } from 'socket.io-client'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { RawEvent } from '../../shared/events.js'
+import type { FiguresUpdate } from '../../shared/socket.js'
 import { computeAgentFigures, computeFigures } from '../../shared/figures/compute.js'
 import { referenceOf } from '../support/reference.js'
 import { type ServerProcess, getJson, killAll, postBatch, startServer } from '../support/server-process.js'
 import { deliveryOrder, generateTraffic } from '../support/traffic.js'
+import { type LocalCluster, startRedisCluster } from '../support/redis-cluster.js'
 import { until } from '../support/wait.js'
 
 const KEY = `scale-test-key-${randomBytes(8).toString('hex')}`
+const ADMIN_PASSWORD = `scale-test-${randomBytes(8).toString('hex')}`
 const TZ = 'Asia/Shanghai'
 
 afterAll(killAll)
@@ -31,13 +37,72 @@ async function actives(servers: ServerProcess[]): Promise<ServerProcess[]> {
   return servers.filter((_, i) => states[i]?.aggregator.active === true)
 }
 
-describe('three server processes on one Redis', () => {
+/** An admin session's cookie and CSRF token. */
+async function login(base: string): Promise<{ cookie: string; csrf: string }> {
+  const res = await fetch(`${base}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  })
+  expect(res.status).toBe(200)
+  const { csrfToken } = (await res.json()) as { csrfToken: string }
+  return { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]!, csrf: csrfToken }
+}
+
+/** A TV of the default board, connected to `base` with a display token issued there. */
+async function tv(base: string): Promise<{ socket: Socket; updates: FiguresUpdate[] }> {
+  const { cookie, csrf } = await login(base)
+  const issued = await fetch(`${base}/api/v1/boards/floor/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
+    body: JSON.stringify({ name: 'scale-out TV' }),
+  })
+  const { secret } = (await issued.json()) as { secret: string }
+  const socket = io(base, { transports: ['websocket'], forceNew: true, auth: { token: secret } })
+  const updates: FiguresUpdate[] = []
+  socket.on('update', (u: FiguresUpdate) => updates.push(u))
+  await until('the TV connected', () => socket.connected)
+  return { socket, updates }
+}
+
+async function screensSeenBy(base: string): Promise<Array<{ board: string | null }>> {
+  const { cookie } = await login(base)
+  const res = await fetch(`${base}/api/v1/screens`, { headers: { cookie } })
+  return ((await res.json()) as { screens: Array<{ board: string | null }> }).screens
+}
+
+const backends: Array<{ name: string; redisUrl: () => string; env: Record<string, string> }> = [
+  { name: 'one Redis', redisUrl: () => inject('redisUrl'), env: {} },
+  { name: 'a three-master Redis Cluster', redisUrl: () => cluster!.url, env: { WALLBOARD_REDIS_CLUSTER: 'true' } },
+]
+let cluster: LocalCluster | null = null
+beforeAll(async () => {
+  cluster = await startRedisCluster(3)
+}, 60_000)
+afterAll(async () => {
+  killAll()
+  await cluster?.stop()
+})
+
+describe.each(backends)('three server processes on $name', ({ redisUrl, env }) => {
   it('elect one active aggregator, take over within 5 s of its SIGKILL, and stay exact everywhere', async () => {
     const prefix = `scale:${randomBytes(4).toString('hex')}:`
-    const start = () => startServer({ redisUrl: inject('redisUrl'), prefix, key: KEY, timezone: TZ })
+    const start = () =>
+      startServer({
+        redisUrl: redisUrl(),
+        prefix,
+        key: KEY,
+        timezone: TZ,
+        env: { ...env, WALLBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD },
+      })
     const servers = [await start(), await start(), await start()]
     await until('one active aggregator', async () => (await actives(servers)).length === 1)
     const [first] = await actives(servers)
+    // A TV on a process that survives, listed by another through the adapter.
+    const survivor = servers.find((s) => s !== first)!
+    const screen = await tv(survivor.base)
+    const other = servers.find((s) => s !== survivor)!
+    expect((await screensSeenBy(other.base)).filter((s) => s.board === 'floor')).toHaveLength(1)
 
     const events = generateTraffic({ seed: 21, startMs: Date.now() - 60 * 60_000, calls: 600, arrivalGapMs: 5_000 })
     const order = deliveryOrder(events, 5)
@@ -102,6 +167,17 @@ describe('three server processes on one Redis', () => {
     }
     // The survivors' memory (the new active aggregator's and the replica's)...
     for (const s of alive) await expectExact(s)
+    // The TV followed the whole stream live: its last update of each queue has the figures' counts.
+    type Counts = { id: string; live: { waiting: number }; windows: { today?: { offered: number } } }
+    const counts = (q: Counts | undefined) => q && [q.live.waiting, q.windows.today?.offered ?? -1]
+    const { queues } = await getJson<{ queues: Counts[] }>(survivor.base, KEY, '/api/v1/metrics')
+    expect(queues.length).toBeGreaterThan(0)
+    const lastSeen = (id: string) =>
+      screen.updates.findLast((u) => u.queues.some((x) => x.id === id))?.queues.find((x) => x.id === id)
+    await until('the TV up to date', () =>
+      queues.every((q) => JSON.stringify(counts(lastSeen(q.id))) === JSON.stringify(counts(q))),
+    )
+    screen.socket.disconnect()
     // ...and the saved state: once the active one has saved, a new process that loads it (and
     // becomes active when the others stop) shows the same.
     const active = (await actives(alive))[0]!
