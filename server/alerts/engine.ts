@@ -155,7 +155,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   activate(log: EventLog, savedPosition: string): void {
     if (this.active) return
     this.start()
-    void this.serial(async () => {
+    this.background(async () => {
       await this.load()
       // What this process last saved says nothing of what another saved since.
       this.savedSurveyPosition = null
@@ -163,9 +163,9 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
     })
   }
 
-  /** Re-reads rules and open alerts (an inactive engine's view, now and then). */
+  /** Re-reads rules and open alerts (an inactive engine's view, now and then); a failure is logged, the view stays. */
   refresh(): Promise<void> {
-    return this.serial(() => this.load())
+    return this.serial(() => this.load()).catch(() => undefined)
   }
 
   /** An inactive engine keeps its view of the open alerts as the active one tells it. */
@@ -188,6 +188,15 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       last = this.chain
       await last
     }
+  }
+
+  /**
+   * A step nobody waits for (a tick, an applied batch): its failure is logged by serial and the
+   * state re-read at the next tick, and must not become an unhandled rejection, which would end
+   * the process (as it did while Redis was away).
+   */
+  private background(fn: () => Promise<void>): void {
+    this.serial(fn).catch(() => undefined)
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -227,7 +236,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
       this.schedule()
     }
     const surveys = batch.surveys
-    void this.serial(async () => {
+    this.background(async () => {
       if (surveys.length > 0) await this.handleSurveys(surveys)
       this.surveyPosition = position
       if (surveys.length > 0) await this.saveSurveyPosition()
@@ -301,7 +310,7 @@ export class AlertEngine extends EventEmitter<AlertEngineEvents> {
   private schedule(): void {
     if (this.scheduled) return
     this.scheduled = true
-    void this.serial(async () => {
+    this.background(async () => {
       this.scheduled = false
       const queues = this.dirtyQueues
       const agents = this.dirtyAgents

@@ -122,7 +122,8 @@ export default fp<AlertsPluginOptions>(
     engine.on('rules', (removed) => {
       if (!engine.active) io.serverSideEmit('alert:rules', removed ?? null)
     })
-    io.on('alert:rules', (removed) => void engine.rulesChanged(removed ?? undefined))
+    // A failure is logged by the engine; the rules are read again at its next refresh.
+    io.on('alert:rules', (removed) => void engine.rulesChanged(removed ?? undefined).catch(() => undefined))
     io.on('connection', (socket) => {
       socket.on('alerts:list', (ack) => {
         if (typeof ack !== 'function') return
