@@ -17,6 +17,7 @@ import type { Config, ServerRole } from './config.js'
 import ingest from './ingest/http.js'
 import auth from './plugins/auth.js'
 import metrics from './plugins/metrics.js'
+import loadShedding from './plugins/load-shedding.js'
 import store from './plugins/store.js'
 import web from './plugins/web.js'
 import push from './push/socket.js'
@@ -179,6 +180,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   })
   await app.register(metrics)
+  // At the door, before any other work: an overloaded process refuses rather than queues.
+  await app.register(loadShedding, config.loadShedding)
   await app.register(store, {
     redisUrl: opts.redisUrl,
     cluster: config.redisCluster,

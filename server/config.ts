@@ -50,6 +50,8 @@ export interface Config {
   publicUrl: string
   /** alert delivery: concurrency, timeouts, retries and the queue's bound */
   delivery: DeliveryConfig
+  /** when HTTP requests are refused with 503 rather than queued (plugins/load-shedding.ts) */
+  loadShedding: LoadSheddingConfig
   /** phone-system connectors run inside this process (the same as `wallboard queue-log follow` / `wallboard ami`) */
   connectors: ConnectorsConfig
 }
@@ -59,6 +61,18 @@ export interface ConnectorsConfig {
   queueLog: { path: string; source: string } | null
   /** WALLBOARD_AMI_HOST …: connect to this Asterisk Manager Interface */
   ami: { host: string; port: number; username: string; secret: string; source: string; agentsOnly: boolean } | null
+}
+
+/** Limits past which HTTP requests are shed (503 with Retry-After); 0 turns a limit off. */
+export interface LoadSheddingConfig {
+  /** HTTP requests under way at once in this process */
+  maxInFlight: number
+  /** mean event-loop delay over half a second */
+  maxEventLoopDelayMs: number
+  maxHeapUsedMB: number
+  maxRssMB: number
+  /** what the refusal's Retry-After asks for */
+  retryAfterSec: number
 }
 
 /** How alert notifications are delivered (server/alerts/outbox.ts). */
@@ -170,6 +184,13 @@ export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } 
       maxAttempts: int(env, 'WALLBOARD_NOTIFY_MAX_ATTEMPTS', 1_000, 1, 100_000),
       giveUpAfterMs: int(env, 'WALLBOARD_NOTIFY_GIVE_UP_SEC', 86_400, 1, 30 * 86_400) * 1000,
       maxPending: int(env, 'WALLBOARD_NOTIFY_MAX_PENDING', 10_000, 1, 1_000_000),
+    },
+    loadShedding: {
+      maxInFlight: int(env, 'WALLBOARD_SHED_MAX_IN_FLIGHT', 128, 0, 1_000_000),
+      maxEventLoopDelayMs: int(env, 'WALLBOARD_SHED_EVENT_LOOP_DELAY_MS', 100, 0, 60_000),
+      maxHeapUsedMB: int(env, 'WALLBOARD_SHED_HEAP_MB', 0, 0, 1_000_000),
+      maxRssMB: int(env, 'WALLBOARD_SHED_RSS_MB', 0, 0, 1_000_000),
+      retryAfterSec: int(env, 'WALLBOARD_SHED_RETRY_AFTER_SEC', 2, 1, 3_600),
     },
     connectors: connectors(env),
   }
