@@ -19,6 +19,12 @@ import { isUnavailable } from '../store/redis.js'
 import { FencedError, type SavedPosition, type StateStore } from '../store/state-store.js'
 import { bookAt, recomputeForDefinitions } from './recompute.js'
 
+/** When Redis stored a log entry: the `<ms>` of its stream id. */
+function storedAt(position: string): number {
+  const dash = position.indexOf('-')
+  return Number(dash < 0 ? position : position.slice(0, dash))
+}
+
 /** Orders stream ids (`<ms>-<seq>`). */
 export function comparePositions(a: string, b: string): number {
   const [am = 0, as = 0] = a.split('-').map(Number)
@@ -55,6 +61,8 @@ export interface AppliedBatch {
   queues: Set<string>
   agents: Set<string>
   events: number
+  /** when Redis stored the oldest event of the batch (epoch ms, its log position): how long events waited to be applied */
+  storedAt?: number
   /** the survey responses applied (and saved) in the batch, for the alert engine's event rules */
   surveys: Array<EventOf<'survey.response'>>
 }
@@ -66,6 +74,8 @@ export interface AggregatorEvents {
    * its saved state reaches: responses after it are in `applied` batches, once saved
    */
   role: [leader: boolean, savedPosition: string]
+  /** the pipeline became healthy (a step succeeded) or not (a step failed): boards are told at once */
+  health: [healthy: boolean]
 }
 
 export class Aggregator extends EventEmitter<AggregatorEvents> {
@@ -104,6 +114,8 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   private lastPrune = 0
   /** survey responses applied since the last `applied` event: handed on only once saved */
   private surveys: Array<EventOf<'survey.response'>> = []
+  /** the storage time of the oldest event applied since the last `applied` event */
+  private storedAt: number | undefined
   private readonly now: () => number
   private readonly batchSize: number
   private readonly blockMs: number
@@ -219,11 +231,12 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
           this.demote(err.message)
           continue
         }
-        this.healthy = false
+        this.setHealthy(false)
         failures++
         const level = isUnavailable(err) ? 'warn' : 'error'
         this.opts.logger[level]({ err }, 'aggregator step failed; retrying')
-        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** failures, 2_000)))
+        // At most 0.5 s between attempts, as between Redis reconnects: fresh again soon after Redis is back.
+        await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** failures, 500)))
       }
     }
   }
@@ -242,6 +255,7 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
       this.applied += await this.applyEntries(entries, this.state, this.leader ? this.surveys : null)
       if (last) this.position = last.position
     })
+    if (entries.length > 0) this.storedAt ??= storedAt(entries[0]!.position)
     const now = this.now()
     // At the first step (a restarted process archives what closed while it was down), then every
     // pruneEveryMs. While a backlog is replayed, as of the newest event applied, as live would have.
@@ -249,19 +263,22 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
       prune(this.state, Math.min(now, this.newestEventAt ?? now))
       this.lastPrune = now
     }
+    const more = entries.length >= this.batchSize
+    if (!more) this.asOf = entries.length === 0 && blockMs > 0 ? now : askedAt
+    this.setHealthy(true)
+    // The figures go out before the save: boards need not wait for a write they do not read.
+    this.emitApplied(entries.length)
     // A save writes every row the batches since the last one touched: while events stream in,
     // batches are small and touch the same rows (each queue's buckets), so saving each batch would
     // write them many times a second. At most every SAVE_EVERY_MS, then, and at the latest that
-    // long after the last batch.
+    // long after the last batch. Survey responses are handed on once saved.
     if (!this.leader) {
       if (entries.length > 0) this.diverged = true
       this.discardChanges()
-    } else if (now - this.lastSaveAt >= SAVE_EVERY_MS) await this.save()
-    else this.saveLater(SAVE_EVERY_MS - (now - this.lastSaveAt))
-    const more = entries.length >= this.batchSize
-    if (!more) this.asOf = entries.length === 0 && blockMs > 0 ? now : askedAt
-    this.healthy = true
-    this.emitApplied(entries.length)
+    } else if (now - this.lastSaveAt >= SAVE_EVERY_MS) {
+      await this.save()
+      this.emitApplied(0)
+    } else this.saveLater(SAVE_EVERY_MS - (now - this.lastSaveAt))
     return more
   }
 
@@ -279,6 +296,12 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     }
   }
 
+  private setHealthy(healthy: boolean): void {
+    if (this.healthy === healthy) return
+    this.healthy = healthy
+    this.emit('health', healthy)
+  }
+
   /** Tells the figures what changed; survey responses are handed on only once saved (an alert acts on them once). */
   private emitApplied(events: number): void {
     const { touchedQueues, touchedAgents } = this.state
@@ -286,7 +309,9 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     const surveys = saved ? this.surveys : []
     if (touchedQueues.size || touchedAgents.size || events || surveys.length) {
       if (saved) this.surveys = []
-      this.emit('applied', { queues: new Set(touchedQueues), agents: new Set(touchedAgents), events, surveys })
+      const storedAt = this.storedAt
+      this.storedAt = undefined
+      this.emit('applied', { queues: new Set(touchedQueues), agents: new Set(touchedAgents), events, storedAt, surveys })
       touchedQueues.clear()
       touchedAgents.clear()
     }

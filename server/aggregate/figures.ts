@@ -1,8 +1,15 @@
 // Turns the aggregator's state into figures for the push layer: a full snapshot on demand, and
-// updates of just the queues that changed, right after each applied batch (coalesced to at most
-// one every `minIntervalMs`) and on a one-second tick for what time alone changes (the rolling
-// window sliding, the day rolling over).
+// updates of just the queues that changed, right after each applied batch and on a one-second tick
+// for what time alone changes (the rolling window sliding, the day rolling over).
+//
+// An update's cost is mostly its fan-out: one write per board. The push layer's listener starts it
+// inside the emit and may finish it in slices, so that ingest and the aggregator run in between
+// (see `sending`). While events stream in, an update goes out as soon as a batch is applied if no
+// update is being sent, else the batches applied meanwhile go out together once it is: after an
+// update whose work took d ms, the next waits d·(1/UPDATE_SHARE − 1) ms more. A few boards never
+// wait; a thousand take at most about that share of the process, with more events per update.
 import { EventEmitter } from 'node:events'
+import { performance } from 'node:perf_hooks'
 import { type Definitions, calendarOf, dayBucketStart } from '../../shared/figures/aggregate.js'
 import type { CallSummary } from '../../shared/figures/calls.js'
 import { definitionLabel } from '../../shared/definition-text.js'
@@ -42,6 +49,9 @@ export interface FiguresServiceEvents {
 /** Agent updates are coalesced: a grid of hundreds of agents need not redraw on every event. */
 const AGENT_INTERVAL_MS = 250
 
+/** The share of the process's time that updates (computing and sending them) may take while events stream in. */
+const UPDATE_SHARE = 0.5
+
 /** What changes with every tick by itself; clients derive it, so it does not make a queue "changed". */
 function stableKey(q: QueueFigures): string {
   return JSON.stringify(q, (key, value: unknown) =>
@@ -52,9 +62,16 @@ function stableKey(q: QueueFigures): string {
 export class FiguresService extends EventEmitter<FiguresServiceEvents> {
   private lastSent = new Map<string, string>()
   private pending = new Set<string>()
+  /** when (performance.now()) the oldest change in `pending` was applied */
+  private pendingSince = 0
   private timer: NodeJS.Timeout | null = null
   private ticker: NodeJS.Timeout | null = null
-  private lastEmitAt = 0
+  /** no update before this instant (performance.now()): the last one's cost is being paid back */
+  private quietUntil = 0
+  /** the rest of the update being sent, handed over by a listener: resolves to its work in ms */
+  private rest: Promise<number> | null = null
+  /** true from the start of an update until it is sent, slices included */
+  private inFlight = false
   private cachedSnapshots = new Map<string, FiguresSnapshot>()
   /** Whether anyone watches agents (the push layer sets it): otherwise agent updates are not computed. */
   wantsAgents: () => boolean = () => false
@@ -74,13 +91,14 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     private readonly defs: () => Definitions,
     private readonly opts: {
       now?: () => number
-      minIntervalMs?: number
       tickMs?: number
       nameOf?: (queue: string) => string
       /** the display name an admin gave an agent, if any */
       agentNameOf?: (agent: string) => string | null
       /** a queue's archived calls whose outcome may fall in [fromMs, toMs] (the store's call archive) */
       archivedCalls?: (queue: string, fromMs: number, toMs: number) => Promise<CallSummary[]>
+      /** hears, after each update sent for applied events, how long ago (ms) the oldest of them was applied */
+      sent?: (sinceAppliedMs: number) => void
     } = {},
   ) {
     super()
@@ -102,6 +120,8 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
 
   stop(): void {
     this.aggregator.off('applied', this.onApplied)
+    // An update still being sent finds nothing more to send.
+    this.pending.clear()
     if (this.timer) clearTimeout(this.timer)
     if (this.ticker) clearInterval(this.ticker)
     if (this.agentTimer) clearTimeout(this.agentTimer)
@@ -198,10 +218,26 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     if (agents.length > 0) this.emit('agents', { serverNow, asOf, full: false, agents })
   }
 
+  /**
+   * Called by an `update` listener, inside the emit, that goes on sending after it returns:
+   * `rest` resolves once it is done, to the milliseconds of work it took. No update starts before.
+   */
+  sending(rest: Promise<number>): void {
+    const before = this.rest
+    this.rest = before ? Promise.all([before, rest]).then(([a, b]) => a + b) : rest
+  }
+
   private schedule(queues: Set<string>): void {
+    if (queues.size === 0) return
+    if (this.pending.size === 0) this.pendingSince = performance.now()
     for (const q of queues) this.pending.add(q)
-    if (this.timer) return
-    const wait = this.lastEmitAt + (this.opts.minIntervalMs ?? 25) - this.now()
+    this.next()
+  }
+
+  /** Flushes the pending queues now, or once the update under way and its pay-back are over. */
+  private next(): void {
+    if (this.timer || this.inFlight || this.pending.size === 0) return
+    const wait = this.quietUntil - performance.now()
     if (wait <= 0) this.flush()
     else this.timer = setTimeout(() => this.flush(), wait)
   }
@@ -209,19 +245,53 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
   private flush(): void {
     this.timer = null
     if (this.pending.size === 0) return
-    const now = this.now()
-    const figures = this.compute(now, { queues: this.pending })
-    this.pending.clear()
-    this.emitChanged(figures, now)
+    const since = this.pendingSince
+    this.paced(
+      () => {
+        const now = this.now()
+        const figures = this.compute(now, { queues: this.pending })
+        this.pending.clear()
+        return this.emitChanged(figures, now)
+      },
+      (sent) => sent && this.opts.sent?.(performance.now() - since),
+    )
   }
 
   private tick(): void {
-    const now = this.now()
-    const figures = this.compute(now, { agentCounts: agentCountsByQueue(this.aggregator.state) })
-    this.emitChanged(figures, now)
+    if (this.inFlight) return
+    this.paced(() => {
+      const now = this.now()
+      return this.emitChanged(this.compute(now, { agentCounts: agentCountsByQueue(this.aggregator.state) }), now)
+    })
   }
 
-  private emitChanged(figures: QueueFigures[], now: number): void {
+  /**
+   * Runs an update and whatever its listeners send after it, then keeps the next one back long
+   * enough for updates to stay within UPDATE_SHARE of the process's time.
+   */
+  private paced(update: () => boolean, done?: (sent: boolean) => void): void {
+    const started = performance.now()
+    this.inFlight = true
+    let sent = false
+    try {
+      sent = update()
+    } finally {
+      const work = performance.now() - started
+      const rest = this.rest
+      this.rest = null
+      const finish = (restMs: number) => {
+        this.inFlight = false
+        this.quietUntil = Math.max(this.quietUntil, performance.now() + (work + restMs) * (1 / UPDATE_SHARE - 1))
+        done?.(sent)
+        this.next()
+      }
+      if (rest) void rest.then(finish, () => finish(0))
+      else finish(0)
+    }
+  }
+
+  /** Emits the queues whose figures changed since they were last sent; false when none did. */
+  private emitChanged(figures: QueueFigures[], now: number): boolean {
     const changed: QueueFigures[] = []
     for (const q of figures) {
       const key = stableKey(q)
@@ -229,8 +299,8 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
       this.lastSent.set(q.id, key)
       changed.push(q)
     }
-    if (changed.length === 0) return
-    this.lastEmitAt = now
+    if (changed.length === 0) return false
     this.emit('update', { asOf: this.aggregator.asOf, serverNow: now, queues: changed })
+    return true
   }
 }

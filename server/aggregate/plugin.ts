@@ -3,6 +3,7 @@
 // others apply the same log as replicas (see aggregator.ts).
 import { hostname } from 'node:os'
 import fp from 'fastify-plugin'
+import { Histogram } from 'prom-client'
 import type { SourceHealth } from '../../shared/sources.js'
 import { Lease } from '../store/lease.js'
 import { Aggregator } from './aggregator.js'
@@ -40,11 +41,29 @@ export default fp(
     // An ingest-only process neither applies the log nor serves figures.
     const aggregates = app.role !== 'ingest'
     if (aggregates) await aggregator.load()
+    // The two legs of an event's way to the boards inside the server, as operators watch them.
+    const buckets = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
+    const applyDelay = new Histogram({
+      name: 'wallboard_event_apply_seconds',
+      help: 'From an event stored in the log to its batch applied (the oldest event of each batch)',
+      buckets,
+      registers: [app.promRegistry],
+    })
+    const sendDelay = new Histogram({
+      name: 'wallboard_update_send_seconds',
+      help: "From a batch applied to its update written to every board of this process (the update's oldest batch)",
+      buckets,
+      registers: [app.promRegistry],
+    })
+    aggregator.on('applied', (batch) => {
+      if (batch.storedAt !== undefined) applyDelay.observe(Math.max(0, Date.now() - batch.storedAt) / 1000)
+    })
     // Figures are computed under the definitions the state was computed under.
     const figures = new FiguresService(aggregator, () => aggregator.book, {
       nameOf: (q) => app.queueSettings.nameOf(q),
       agentNameOf: (a) => app.agentNames.get(a),
       archivedCalls: (queue, from, to) => app.stateStore.archivedCalls(queue, from, to),
+      sent: (ms) => sendDelay.observe(ms / 1000),
     })
     app.decorate('aggregator', aggregator)
     app.decorate('aggregatorLease', lease)

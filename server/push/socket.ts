@@ -9,15 +9,17 @@
 // connections of other processes (denials, reloads, alerts, the list of screens) and keeps the
 // sessions for connection-state recovery. Figures are not carried: every process applies the whole
 // log (aggregate/aggregator.ts), so it sends its own connections their snapshots and updates.
+import { performance } from 'node:perf_hooks'
 import { createAdapter } from '@socket.io/redis-streams-adapter'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Server, type Socket } from 'socket.io'
-import { DEFAULT_BOARD_DISPLAY, type Screen, type ScreenReload } from '../../shared/admin.js'
+import { type Board, DEFAULT_BOARD_DISPLAY, type Screen, type ScreenReload } from '../../shared/admin.js'
 import { type Denial, type DenialCode, type Principal, SESSION_COOKIE, type Unavailable } from '../../shared/auth.js'
 import type { FiguresSnapshot } from '../../shared/figures/schema.js'
 import {
   type ClientToServerEvents,
+  type FiguresUpdate,
   HEALTH_INTERVAL_MS,
   type Health,
   type InterServerEvents,
@@ -26,7 +28,7 @@ import {
   type SocketData,
   type ViewRequest,
 } from '../../shared/socket.js'
-import { type ViewDecision, agentVisible, boardQueues, decideView } from '../auth/policy.js'
+import { type Directory, type ViewDecision, agentVisible, decideView } from '../auth/policy.js'
 
 type WallboardServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
 type WallboardSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
@@ -49,6 +51,11 @@ declare module 'fastify' {
     health(): Promise<Health>
   }
 }
+
+/** Connections written to per encoding of an update. */
+const FANOUT_SLICE = 50
+/** Writing updates holds the event loop at most about this long before other work gets a turn. */
+const FANOUT_TURN_MS = 3
 
 /** How often every connection's credential is checked again (revocations in other processes). */
 export const RECHECK_MS = 5_000
@@ -75,6 +82,12 @@ function isViewRequest(v: unknown): v is ViewRequest {
   if ('board' in o) return typeof o['board'] === 'string' && o['board'].length > 0 && o['board'].length <= 128
   if ('team' in o) return typeof o['team'] === 'string' && o['team'].length > 0 && o['team'].length <= 128
   return false
+}
+
+/** Whether a board shows a known queue, as boardQueues decides, without listing every queue. */
+function boardShows(board: Board, queue: string, dir: Directory): boolean {
+  const team = dir.teamOf(queue)
+  return board.allQueues || board.queues.includes(queue) || (team !== null && board.teams.includes(team))
 }
 
 /** The rooms a connection joins for who it is, so that a revocation or logout can reach it. */
@@ -277,8 +290,41 @@ export default fp<PushOptions>(
     io.of('/').adapter.on('create-room', (room: string) => isViewRoom(room) && viewRooms.add(room))
     io.of('/').adapter.on('delete-room', (room: string) => viewRooms.delete(room))
 
-    // Updates: each view room gets the changed queues it shows, encoded once per room.
+    /**
+     * Sends each room (null: every connection of this process) its message, FANOUT_SLICE members at
+     * a time, each slice encoded once (socket.io writes one prepared WebSocket frame to each of
+     * them: no per-connection encoding, and no per-message deflate, which engine.io leaves off). A
+     * slice goes out at once; after FANOUT_TURN_MS of writing, the rest waits for the next turn of
+     * the event loop, so ingest and the aggregator are not held up behind a thousand boards.
+     * Resolves to the ms of writing.
+     */
+    const fanOut = async (sends: Array<[room: string | null, send: (to: string[]) => void]>): Promise<number> => {
+      const membersOf = (room: string | null) => (room === null ? io.of('/').sockets : io.of('/').adapter.rooms.get(room))
+      let work = 0
+      let turn = performance.now()
+      for (const [room, send] of sends) {
+        const members = [...(membersOf(room)?.keys() ?? [])]
+        for (let i = 0; i < members.length; i += FANOUT_SLICE) {
+          if (performance.now() - turn > FANOUT_TURN_MS) {
+            await new Promise((r) => setImmediate(r))
+            turn = performance.now()
+          }
+          const started = performance.now()
+          // Members still there: one that switched views meanwhile must not get its old view's queues.
+          const now = membersOf(room)
+          const slice = members.slice(i, i + FANOUT_SLICE).filter((id) => now?.has(id))
+          // This process's connections only: every process sends its own the same figures.
+          if (slice.length > 0) send(slice)
+          work += performance.now() - started
+        }
+      }
+      return work
+    }
+
+    // Updates: each view room gets the changed queues it shows. The rooms are filtered by the
+    // changed queues only, never by every queue the board shows.
     app.figures.on('update', (update) => {
+      const sends: Array<[string, (to: string[]) => void]> = []
       for (const room of viewRooms) {
         let queues = update.queues
         if (room === 'all') {
@@ -288,12 +334,15 @@ export default fp<PushOptions>(
           queues = queues.filter((q) => app.directory.teamOf(q.id) === team)
         } else if (room.startsWith('board:')) {
           const board = app.boards.get(room.slice(6))
-          const shown = board ? boardQueues(board, app.directory) : new Set<string>()
-          queues = queues.filter((q) => shown.has(q.id))
+          queues = board ? queues.filter((q) => boardShows(board, q.id, app.directory)) : []
         } else continue
-        // This process's connections only: every process sends its own the same figures.
-        if (queues.length > 0) io.local.to(room).emit('update', { ...update, queues })
+        if (queues.length > 0) {
+          const forRoom: FiguresUpdate = { ...update, queues }
+          sends.push([room, (to) => io.local.to(to).emit('update', forRoom)])
+        }
       }
+      // The first slices are written now; the next update waits for the rest (figures.ts coalesces meanwhile).
+      if (sends.length > 0) app.figures.sending(fanOut(sends))
     })
 
     // Agent updates: to each subscribed connection, the changed agents its user may see.
@@ -431,15 +480,21 @@ export default fp<PushOptions>(
     app.decorate('push', { io, deny, refreshViews, screens, reload })
     io.on('source:forget', (id) => app.aggregator.forgetSource(id))
 
-    const heartbeat = setInterval(() => {
-      void health().then((h) => io.local.emit('health', h))
-    }, HEALTH_INTERVAL_MS)
+    // Health to every connection, in slices as updates are; at once when the pipeline's health
+    // changes (Redis lost or back), else every HEALTH_INTERVAL_MS.
+    const sendHealth = () =>
+      void health()
+        .then((h) => fanOut([[null, (to) => io.local.to(to).emit('health', h)]]))
+        .catch((err: unknown) => app.log.warn({ err }, 'health not sent'))
+    const heartbeat = setInterval(sendHealth, HEALTH_INTERVAL_MS)
+    app.aggregator.on('health', sendHealth)
     heartbeat.unref()
     app.registerGauge('wallboard_socket_clients', 'Connected boards and browsers', () => io.engine.clientsCount)
 
     // Open websockets would keep the HTTP server from closing: end them first.
     app.addHook('preClose', async () => {
       clearInterval(heartbeat)
+      app.aggregator.off('health', sendHealth)
       clearInterval(checker)
       io.local.disconnectSockets(true)
     })
