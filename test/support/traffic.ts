@@ -119,3 +119,17 @@ export function deliveryOrder(
   })
   return keyed.sort((a, b) => a.at - b.at).map((k) => k.e)
 }
+
+/**
+ * Repeats a share of the events `times` times in all (a sender's retries and a PBX's replays):
+ * each copy goes a random number of places later, up to `spread`.
+ */
+export function withRepeats(order: RawEvent[], seed: number, share = 0.1, times = 3, spread = 200): RawEvent[] {
+  const rnd = prng(seed)
+  const slots: Array<{ e: RawEvent; at: number }> = order.map((e, i) => ({ e, at: i }))
+  for (let i = 0; i < order.length; i++) {
+    if (rnd() >= share) continue
+    for (let copy = 1; copy < times; copy++) slots.push({ e: order[i]!, at: i + rnd() * spread })
+  }
+  return slots.sort((a, b) => a.at - b.at).map((s) => s.e)
+}

@@ -1,0 +1,61 @@
+// Fault scenario 5: duplicate, out-of-order and late events. A tenth of the events is sent three
+// times, neighbours are shuffled within 5 s of event time, and some arrive up to 10 minutes late,
+// at a fixed rate from a sender that keeps a ledger. The stored log holds each event once, and the
+// figures equal the pure functions' over the sorted, deduplicated log.
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { computeAgentFigures, computeFigures } from '../../shared/figures/compute.js'
+import { type LocalRedis, startRedisServer } from '../../server/store/redis-server.js'
+import { Ledger } from '../support/ledger.js'
+import { referenceOf } from '../support/reference.js'
+import { getJson, killAll, startServer } from '../support/server-process.js'
+import { deliveryOrder, generateTraffic, withRepeats } from '../support/traffic.js'
+import { until } from '../support/wait.js'
+
+const KEY = `fault-key-${randomBytes(8).toString('hex')}`
+const TZ = 'Asia/Shanghai'
+const dir = mkdtempSync(path.join(os.tmpdir(), 'wallboard-fault-disorder-'))
+let redis: LocalRedis
+
+beforeAll(async () => {
+  redis = await startRedisServer({ dir })
+})
+afterAll(async () => {
+  killAll()
+  await redis.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('duplicate, out-of-order and late events', () => {
+  it('are stored once and counted as the sorted, deduplicated log', async () => {
+    const server = await startServer({ redisUrl: redis.url, prefix: 'wb:', key: KEY, timezone: TZ })
+    const events = generateTraffic({ seed: 55, startMs: Date.now() - 2 * 3_600_000, calls: 800, arrivalGapMs: 8_000 })
+    const sent = withRepeats(deliveryOrder(events, 56, 5_000, 0.03, 10 * 60_000), 57)
+    expect(sent.length).toBeGreaterThan(events.length * 1.15)
+    const ledger = new Ledger({ bases: [server.base], key: KEY, events: sent, ratePerSec: 100, batch: 5 })
+    ledger.start()
+    await until('every event sent', () => ledger.done, 60_000)
+    await ledger.settle()
+    expect(ledger.refused).toEqual([])
+    expect(ledger.acknowledged.size).toBe(events.length)
+
+    const check = new Redis(redis.url)
+    expect(await check.xlen('wb:{c}:events')).toBe(events.length)
+    check.disconnect()
+    await until('caught up', async () => {
+      const r = (await (await fetch(`${server.base}/readyz`)).json()) as { ready: boolean; aggregator: { lagEvents: number } }
+      return r.ready && r.aggregator.lagEvents === 0
+    })
+    const { state, defs, offered } = referenceOf([...ledger.acknowledged.values()], TZ)
+    expect(offered).toBe(800)
+    const metrics = await getJson<{ serverNow: number; queues: unknown[] }>(server.base, KEY, '/api/v1/metrics')
+    const agents = await getJson<{ serverNow: number; agents: unknown[] }>(server.base, KEY, '/api/v1/agents')
+    expect(metrics.queues).toEqual(computeFigures(state, defs, metrics.serverNow))
+    expect(agents.agents).toEqual(computeAgentFigures(state, defs, agents.serverNow))
+    await server.kill()
+  })
+})

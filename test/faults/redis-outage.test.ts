@@ -1,0 +1,117 @@
+// Fault scenario 2: Redis (AOF everysec) killed with SIGKILL mid-ingest and started again on the
+// same files, after 3 s (and, in `npm run test:faults`, after 30 s). While it is away ingest
+// answers 503 with Retry-After at once (no request hangs); within 1 s of its return ingest takes
+// events again; TVs go stale within 3 s and are fresh within 2 s after. At the end the stored log
+// and every figure equal what the ledger of acknowledged events implies, and a TV that stayed
+// connected shows what a freshly opened one shows.
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Redis } from 'ioredis'
+import { afterAll, describe, expect, it } from 'vitest'
+import { computeAgentFigures, computeFigures } from '../../shared/figures/compute.js'
+import { type LocalRedis, startRedisServer } from '../../server/store/redis-server.js'
+import { Ledger } from '../support/ledger.js'
+import { referenceOf } from '../support/reference.js'
+import { displayToken, openTv } from '../support/screens.js'
+import { getJson, killAll, startServer } from '../support/server-process.js'
+import { deliveryOrder, generateTraffic } from '../support/traffic.js'
+import { until } from '../support/wait.js'
+
+const KEY = `fault-key-${randomBytes(8).toString('hex')}`
+const ADMIN_PASSWORD = `fault-admin-${randomBytes(8).toString('hex')}`
+const TZ = 'Asia/Shanghai'
+const FULL = process.env['FAULTS_FULL'] === '1'
+
+afterAll(killAll)
+
+const outages = FULL ? [3, 30] : [3]
+
+describe.each(outages)('Redis killed with SIGKILL and back after %i s', (outageSec) => {
+  it('sheds with 503 and Retry-After, recovers within 1 s, says stale, and ends exact', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wallboard-fault-redis-'))
+    let redis: LocalRedis = await startRedisServer({ dir })
+    const server = await startServer({
+      redisUrl: redis.url,
+      prefix: 'wb:',
+      key: KEY,
+      timezone: TZ,
+      env: { WALLBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    })
+    try {
+      const tv = await openTv(server.base, await displayToken(server.base, ADMIN_PASSWORD))
+      const events = deliveryOrder(
+        generateTraffic({ seed: 31, startMs: Date.now() - 60 * 60_000, calls: 500, arrivalGapMs: 6_000 }),
+        3,
+      )
+      // About 10 s of traffic at 100 events/s, in requests of 2.
+      const ledger = new Ledger({ bases: [server.base], key: KEY, events, ratePerSec: 50, batch: 2, timeoutMs: 3_000 })
+      ledger.start()
+      await new Promise((r) => setTimeout(r, 2_000))
+
+      redis.process.kill('SIGKILL')
+      const killedAt = Date.now()
+      await new Promise((r) => redis.process.once('exit', r))
+      await until('the TV stale', () => tv.health?.ok === false, 5_000)
+      const staleAfterMs = Date.now() - killedAt
+      await new Promise((r) => setTimeout(r, outageSec * 1_000 - (Date.now() - killedAt)))
+      redis = await startRedisServer({ dir, port: redis.port })
+      const backAt = Date.now()
+      await until('an event acknowledged again', () => ledger.answers.some((a) => a.sentAt >= backAt && a.status === 200), 5_000)
+      const firstOk = ledger.answers
+        .filter((a) => a.sentAt >= backAt && a.status === 200)
+        .sort((a, b) => a.answeredAt - b.answeredAt)[0]!
+      await until('the TV fresh', () => tv.health?.ok === true, 5_000)
+      const freshAfterMs = Date.now() - backAt
+      console.log(
+        `Redis away ${outageSec} s: TV stale ${staleAfterMs} ms after the kill; ingest back ${firstOk.answeredAt - backAt} ms and the TV fresh ${freshAfterMs} ms after Redis`,
+      )
+      expect(staleAfterMs).toBeLessThanOrEqual(3_000)
+      expect(firstOk.answeredAt - backAt).toBeLessThanOrEqual(1_000)
+      expect(freshAfterMs).toBeLessThanOrEqual(2_000)
+
+      // While Redis was away: answers, not hangs; 503 with Retry-After, never a 2xx.
+      const during = ledger.answers.filter((a) => a.sentAt > killedAt + 100 && a.answeredAt < backAt)
+      expect(during.length).toBeGreaterThan(outageSec * 10)
+      for (const a of during) {
+        expect(a.status).toBe(503)
+        expect(a.retryAfter).not.toBeNull()
+        expect(a.answeredAt - a.sentAt).toBeLessThan(1_000)
+      }
+
+      await until('every event sent', () => ledger.done, 60_000)
+      await ledger.settle()
+      expect(ledger.refused).toEqual([])
+      expect(ledger.acknowledged.size).toBe(new Set(events.map((e) => e.id)).size)
+
+      // The stored log holds each acknowledged event once; the figures are the ledger's.
+      const check = new Redis(redis.url)
+      expect(await check.xlen('wb:{c}:events')).toBe(ledger.acknowledged.size)
+      check.disconnect()
+      await until('caught up', async () => {
+        const r = (await (await fetch(`${server.base}/readyz`)).json()) as { ready: boolean; aggregator: { lagEvents: number } }
+        return r.ready && r.aggregator.lagEvents === 0
+      })
+      const { state, defs, offered } = referenceOf([...ledger.acknowledged.values()], TZ)
+      expect(offered).toBe(500)
+      const metrics = await getJson<{ serverNow: number; queues: unknown[] }>(server.base, KEY, '/api/v1/metrics')
+      const agents = await getJson<{ serverNow: number; agents: unknown[] }>(server.base, KEY, '/api/v1/agents')
+      expect(metrics.queues).toEqual(computeFigures(state, defs, metrics.serverNow))
+      expect(agents.agents).toEqual(computeAgentFigures(state, defs, agents.serverNow))
+
+      // The TV that lived through it shows what a fresh one shows.
+      const fresh = await openTv(server.base, await displayToken(server.base, ADMIN_PASSWORD))
+      // Every count the board shows; `to` is only the moment each was computed.
+      const counts = (tvQueues: Map<string, { live: { waiting: number }; windows: { today?: object } }>) =>
+        [...tvQueues].map(([id, q]) => [id, q.live.waiting, { ...q.windows.today, to: null }]).sort()
+      await until('the TV equal to a fresh one', () => JSON.stringify(counts(tv.queues)) === JSON.stringify(counts(fresh.queues)))
+      tv.socket.disconnect()
+      fresh.socket.disconnect()
+    } finally {
+      await server.kill()
+      await redis.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+})

@@ -1,0 +1,109 @@
+// The fault tests' load generator: sends events at a fixed rate and keeps a ledger of every event
+// id that got a 2xx. What was not acknowledged (an error, a timeout, a refusal) is kept and
+// retried with the same ids, as a real sender does, until the scenario asks for it all to land.
+import type { RawEvent } from '../../shared/events.js'
+
+export interface LedgerOptions {
+  /** where to post; requests go round robin */
+  bases: string[]
+  key: string
+  /** the events, sent in this order */
+  events: RawEvent[]
+  /** requests per second, each of `batch` events */
+  ratePerSec: number
+  batch?: number
+  /** a request unanswered after this long counts as failed (and its events are retried later) */
+  timeoutMs?: number
+}
+
+export interface Answer {
+  /** epoch ms the request was sent and answered */
+  sentAt: number
+  answeredAt: number
+  /** HTTP status; 0 for no answer (connection refused, timeout) */
+  status: number
+  retryAfter: string | null
+}
+
+export class Ledger {
+  /** every event acknowledged with a 2xx, by id */
+  readonly acknowledged = new Map<string, RawEvent>()
+  readonly answers: Answer[] = []
+  /** events a 2xx answer rejected (invalid): none may be, the scenario checks */
+  readonly refused: unknown[] = []
+  private readonly unacknowledged: RawEvent[][] = []
+  private next = 0
+  private sent = 0
+  private timer: NodeJS.Timeout | null = null
+  private readonly inFlight = new Set<Promise<void>>()
+
+  constructor(private readonly opts: LedgerOptions) {}
+
+  /** Starts sending at the fixed rate: each tick sends what is due by now, however late it runs. */
+  start(): void {
+    const started = Date.now()
+    const batch = this.opts.batch ?? 1
+    const tick = () => {
+      const due = Math.floor(((Date.now() - started) / 1000) * this.opts.ratePerSec)
+      while (this.sent < due && this.next < this.opts.events.length) {
+        const events = this.opts.events.slice(this.next, this.next + batch)
+        this.next += events.length
+        this.send(events)
+      }
+      this.timer = this.next < this.opts.events.length ? setTimeout(tick, 5) : null
+    }
+    tick()
+  }
+
+  /** Stops sending new events and waits for the requests under way. */
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    await Promise.all(this.inFlight)
+  }
+
+  /** True once every event was sent (acknowledged or not). */
+  get done(): boolean {
+    return this.next >= this.opts.events.length && this.inFlight.size === 0
+  }
+
+  /** Retries everything not acknowledged, one request at a time, until all of it is (or `timeoutMs` passes). */
+  async settle(timeoutMs = 30_000): Promise<void> {
+    await this.stop()
+    const deadline = Date.now() + timeoutMs
+    while (this.unacknowledged.length > 0) {
+      if (Date.now() > deadline) throw new Error(`${this.unacknowledged.flat().length} events still unacknowledged`)
+      const events = this.unacknowledged.shift()!
+      this.send(events)
+      await Promise.all(this.inFlight)
+      if (this.unacknowledged.length > 0) await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
+  private send(events: RawEvent[]): void {
+    const base = this.opts.bases[this.sent++ % this.opts.bases.length]!
+    const sentAt = Date.now()
+    const request = fetch(`${base}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.opts.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000),
+    })
+      .then(async (res) => {
+        const body = (await res.json().catch(() => null)) as { rejected?: unknown[] } | null
+        this.answers.push({ sentAt, answeredAt: Date.now(), status: res.status, retryAfter: res.headers.get('retry-after') })
+        if (!res.ok) {
+          this.unacknowledged.push(events)
+          return
+        }
+        for (const e of events) this.acknowledged.set(e.id, e)
+        this.refused.push(...(body?.rejected ?? []))
+      })
+      .catch(() => {
+        this.answers.push({ sentAt, answeredAt: Date.now(), status: 0, retryAfter: null })
+        this.unacknowledged.push(events)
+      })
+      .finally(() => this.inFlight.delete(request))
+    this.inFlight.add(request)
+  }
+}
