@@ -1,12 +1,14 @@
 // POST /api/v1/events: one event, a JSON array, or NDJSON. Each event is validated on its own:
 // valid events are stored (once per id) even when a neighbour is rejected, and the answer says
 // which were rejected and why. The answer is sent only after Redis has stored them.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
-import { hashSecret } from '../auth/secrets.js'
+import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import { AnyEventSchema, validateEvent } from '../../shared/events.js'
 import { ErrorSchema, authErrors } from '../routes/schemas.js'
 import { isUnavailable } from '../store/redis.js'
+import { CoalescedAppends } from './coalesced-appends.js'
+import { helmetHeadersOnce } from './helmet-once.js'
+import { ingestRateLimit } from './rate-limit.js'
 
 /** The largest single event we store; the schema bounds every known field, this bounds extras. */
 export const MAX_EVENT_BYTES = 16 * 1024
@@ -54,6 +56,7 @@ export interface IngestOptions {
 }
 
 const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
+  const appends = new CoalescedAppends(app.eventLog)
   // This plugin's own JSON parser (encapsulated: other routes keep the strict one).
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: opts.bodyLimitBytes }, (_req, body, done) => {
@@ -77,15 +80,21 @@ const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
     '/api/v1/events',
     {
       bodyLimit: opts.bodyLimitBytes,
-      // Per key (or per address for requests without one); Redis-backed, so it holds across processes.
-      config: {
-        rateLimit: {
+      // Helmet's headers, computed once (see helmet-once.ts), then the rate limit: per key (or per
+      // address for requests without one), Redis-backed, so it holds across processes.
+      helmet: false,
+      // A source's key is its only credential: no session for its requests (see plugins/auth.ts).
+      config: { keyWithoutSession: true },
+      onRequest: [
+        helmetHeadersOnce(),
+        ingestRateLimit({
+          redis: app.redis,
+          prefix: app.keys.rateLimit,
           max: opts.rateLimit,
-          timeWindow: '1 minute',
-          keyGenerator: (req: FastifyRequest) =>
-            req.headers.authorization ? `key:${hashSecret(req.headers.authorization)}` : `ip:${req.ip}`,
-        },
-      },
+          windowMs: 60_000,
+          route: 'POST/api/v1/events',
+        }),
+      ],
       preHandler: app.guard({ key: 'ingest' }),
       schema: {
         summary: 'Ingest events',
@@ -146,7 +155,7 @@ const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
         valid.push({ id: v.event.id, json })
       })
       try {
-        const stored = await app.eventLog.append(valid)
+        const stored = await appends.append(valid)
         result.accepted = stored.accepted
         result.duplicates = stored.duplicates
       } catch (err) {

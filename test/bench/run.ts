@@ -1,23 +1,27 @@
 // `npm run bench`: sustained ingest throughput and event-to-client latency on this machine.
 // The server runs as its own process against a local redis-server (AOF everysec); the load
-// generator and the socket clients run in this process, on the same machine, so every number
-// below includes their cost too. Latency is measured at a fixed arrival rate (no coordinated
+// generator runs in this process and the socket clients in child processes (fanout.ts), all on the
+// same machine, so every number below includes their cost too. Latency is measured at a fixed arrival rate (no coordinated
 // omission). Then a board of 20 queues and 200 agents: its snapshot's size and its first paint in
 // Chromium. Ingest is also reported as a fraction of the bare Redis write path measured in the
 // same run (test/bench/redis-baseline.ts), so numbers compare across machines. Then the queue_log follower: lines appended at 20,000/s, lag from append to
-// acknowledgement. Bounded in time: about three minutes. `--only queue-log` runs that part alone.
+// acknowledgement. Last, event → pixels: a board in Chromium, probes to painted figures (pixels.ts).
+// Bounded in time: about three minutes. `--only queue-log|latency|pixels` runs that part alone.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import * as hdr from 'hdr-histogram-js'
 import { type Socket, io } from 'socket.io-client'
-import type { FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
-import type { ClientToServerEvents, FiguresUpdate, ServerToClientEvents } from '../../shared/socket.js'
+import type { FiguresSnapshot } from '../../shared/figures/schema.js'
+import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/socket.js'
 import { startRedisServer } from '../../server/store/redis-server.js'
 import { type ServerProcess, startServer as startServerProcess } from '../support/server-process.js'
+import { fanoutPhase } from './fanout.js'
+import { pixelsPhase } from './pixels.js'
+import { cpuMeter } from './cpu-time.js'
+import { type FixedRateResult, fixedRate as runAtFixedRate } from './fixed-rate.js'
 import { followerBench } from './queue-log.js'
 import { redisBaseline } from './redis-baseline.js'
 
@@ -25,7 +29,6 @@ const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '15' },
     clients: { type: 'string', default: '200' },
-    'probe-rate': { type: 'string', default: '20' },
     'background-rate': { type: 'string', default: '1000' },
     'queue-log-rate': { type: 'string', default: '20000' },
     only: { type: 'string' },
@@ -33,7 +36,6 @@ const { values: args } = parseArgs({
 })
 const DURATION_SEC = Number(args.duration)
 const CLIENTS = Number(args.clients)
-const PROBE_RATE = Number(args['probe-rate'])
 const BACKGROUND_RATE = Number(args['background-rate'])
 const KEY = `bench-${randomBytes(12).toString('hex')}`
 const ADMIN_PASSWORD = `bench-${randomBytes(12).toString('hex')}`
@@ -82,7 +84,42 @@ async function waitCaughtUp(base: string, timeoutMs = 60_000): Promise<number> {
   throw new Error('aggregator did not catch up')
 }
 
-async function ingest(base: string, batch: number, connections: number, tag: string) {
+/** The issue's target for one event per request: this rate, every request 2xx, p99 at most this. */
+const SINGLE_EVENT_TARGET = { rate: 10_000, p99Ms: 25 }
+
+interface ClosedLoopIngest {
+  eventsPerSec: number
+  requestsPerSec: number
+  p50Ms: number
+  p99Ms: number
+  non2xx: number
+  errors: number
+  catchUpAfterMs: number
+}
+type FixedRateIngest = FixedRateResult & {
+  deployment: string
+  cpu: Record<string, string>
+  target: string
+  met: boolean
+  catchUpAfterMs: number
+}
+
+/**
+ * Ingest as fast as it goes: `connections` requests always outstanding (closed loop), which finds
+ * the throughput but hides latency behind the generator's own waiting. With `fixedRate` (one event
+ * per request), latency as sources see it too: requests due at a fixed rate, each timed from when
+ * it was due (fixed-rate.ts, no coordinated omission), first against the `all` process, then
+ * against a WALLBOARD_ROLE=ingest process on the same prefix while the `all` process aggregates (the
+ * deployment the README gives for busy sources). A deployment that misses the target is measured
+ * once more at 70 % of the closed-loop throughput, reported as such.
+ */
+async function ingest(
+  base: string,
+  batch: number,
+  connections: number,
+  tag: string,
+  fixedRate?: { server: ServerProcess; redisUrl: string; rate: number; p99Ms: number },
+): Promise<ClosedLoopIngest & { atFixedRate?: FixedRateIngest[] }> {
   const next = trafficSource(tag)
   const result = await autocannon({
     url: base,
@@ -98,7 +135,7 @@ async function ingest(base: string, batch: number, connections: number, tag: str
     ],
   })
   const lagMs = await waitCaughtUp(base)
-  return {
+  const closedLoop: ClosedLoopIngest = {
     eventsPerSec: Math.round(result.requests.average * batch),
     requestsPerSec: Math.round(result.requests.average),
     p50Ms: result.latency.p50,
@@ -106,6 +143,42 @@ async function ingest(base: string, batch: number, connections: number, tag: str
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     catchUpAfterMs: lagMs,
+  }
+  if (!fixedRate) return closedLoop
+
+  const atRate = async (target: ServerProcess, deployment: string, rate: number): Promise<FixedRateIngest> => {
+    const cpu = cpuMeter({ server: target.child.pid, 'this process (load generator)': process.pid })
+    const r = await runAtFixedRate({
+      base: target.base,
+      path: '/api/v1/events',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: () => JSON.stringify(next()),
+      rate,
+      seconds: DURATION_SEC,
+      connections: 128,
+    })
+    const met = r.achievedPerSec >= 0.99 * rate && r.ok === r.sent && r.p99Ms <= fixedRate.p99Ms
+    return {
+      deployment,
+      ...r,
+      cpu: cpu().shares,
+      target: `${rate}/s, all 2xx, p99 ≤ ${fixedRate.p99Ms} ms: ${met ? 'met' : 'MISSED'}`,
+      met,
+      catchUpAfterMs: await waitCaughtUp(base),
+    }
+  }
+  const fallbackRate = Math.floor((0.7 * Math.min(fixedRate.rate, closedLoop.eventsPerSec)) / 100) * 100
+  const measure = async (target: ServerProcess, deployment: string) => {
+    const first = await atRate(target, deployment, fixedRate.rate)
+    return first.met ? [first] : [first, await atRate(target, deployment, fallbackRate)]
+  }
+  const all = await measure(fixedRate.server, 'the all process')
+  const taking = await startServer(fixedRate.redisUrl, 'wb:', 'ingest')
+  try {
+    return { ...closedLoop, atFixedRate: [...all, ...(await measure(taking, 'an ingest process, the all process aggregating'))] }
+  } finally {
+    taking.child.kill('SIGTERM')
+    await new Promise((r) => taking.child.once('exit', r))
   }
 }
 
@@ -226,97 +299,18 @@ async function firstPaint(base: string) {
   }
 }
 
-async function latency(base: string) {
-  const token = await displayToken(base)
-  const clients: Array<Socket<ServerToClientEvents, ClientToServerEvents>> = []
-  const sentAt: number[] = []
-  const histogram = hdr.build({
-    useWebAssembly: false,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 60_000_000,
-    numberOfSignificantValueDigits: 3,
-  })
-  let seen = 0
-  for (let c = 0; c < CLIENTS; c++) {
-    const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(base, {
-      transports: ['websocket'],
-      forceNew: true,
-      auth: { token },
-    })
-    let observed = -1
-    const observe = (q: QueueFigures | undefined) => {
-      if (!q) return
-      const now = performance.now()
-      // The probe queue's waiting count is the number of probes applied so far.
-      while (observed + 1 < q.live.waiting) {
-        observed++
-        if (sentAt[observed] !== undefined) {
-          histogram.recordValue(Math.max(1, Math.round((now - sentAt[observed]!) * 1000)))
-          seen++
-        }
-      }
-    }
-    s.on(
-      'snapshot',
-      (snap: FiguresSnapshot) => (observed = (snap.queues.find((q) => q.id === probeQueue)?.live.waiting ?? 0) - 1),
-    )
-    s.on('update', (u: FiguresUpdate) => observe(u.queues.find((q) => q.id === probeQueue)))
-    clients.push(s)
-  }
-  await Promise.all(clients.map((s) => new Promise<void>((r) => (s.connected ? r() : s.once('connect', () => r())))))
-  await new Promise((r) => setTimeout(r, 500))
-
-  const background = autocannon({
-    url: base,
-    connections: 8,
-    duration: DURATION_SEC,
-    overallRate: Math.max(1, Math.round(BACKGROUND_RATE / 10)),
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    requests: [
-      {
-        method: 'POST',
-        path: '/api/v1/events',
-        setupRequest: ((next) => (req) => ({ ...req, body: JSON.stringify(Array.from({ length: 10 }, next)) }))(
-          trafficSource('bg'),
-        ),
-      },
-    ],
-  })
-  const probes = PROBE_RATE * DURATION_SEC
-  const start = performance.now()
-  for (let i = 0; i < probes; i++) {
-    const due = start + (i * 1000) / PROBE_RATE
-    const wait = due - performance.now()
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-    // Measured from the intended send time, so a stalled sender cannot hide latency.
-    sentAt[i] = due
-    void fetch(`${base}/api/v1/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: `${RUN}-probe-${i}`,
-        type: 'call.queued',
-        ts: Date.now(),
-        callId: `${RUN}-probe-${i}`,
-        queue: probeQueue,
-      }),
-    })
-  }
-  await background
-  await new Promise((r) => setTimeout(r, 2_000))
-  for (const s of clients) s.disconnect()
-  const expected = probes * CLIENTS
-  return {
-    clients: CLIENTS,
-    probes,
-    backgroundEventsPerSec: BACKGROUND_RATE,
-    delivered: `${seen}/${expected}`,
-    p50Ms: histogram.getValueAtPercentile(50) / 1000,
-    p99Ms: histogram.getValueAtPercentile(99) / 1000,
-    maxMs: histogram.maxValue / 1000,
-  }
+/** Event → pixels (pixels.ts): one board in Chromium, 5 probes a second among BACKGROUND_RATE events. */
+function pixels(redisUrl: string) {
+  return pixelsPhase(redisUrl, { seconds: DURATION_SEC, probeRate: 5, rate: BACKGROUND_RATE })
 }
-const probeQueue = `probe-${RUN}`
+
+/**
+ * Event → socket client (fanout.ts): CLIENTS boards on a server process of its own (a fresh key
+ * prefix of the same Redis), events at BACKGROUND_RATE a second, 20 of them probes.
+ */
+function latency(redisUrl: string) {
+  return fanoutPhase(redisUrl, { seconds: DURATION_SEC, clients: CLIENTS, processes: 1, rate: BACKGROUND_RATE })
+}
 
 /**
  * The follower posts to a server process of its own, on a fresh key prefix of the same Redis, that
@@ -361,6 +355,14 @@ async function main() {
       await queueLogPhase(redis.url)
       return
     }
+    if (args.only === 'latency') {
+      console.log('event → socket client latency     ', await latency(redis.url))
+      return
+    }
+    if (args.only === 'pixels') {
+      console.log('event → pixels (Chromium)         ', await pixels(redis.url))
+      return
+    }
     // The baseline first, on its own keys of the same redis-server, while the server idles.
     const base = (batch: number, outstanding: number, tag: string) =>
       redisBaseline(redis.url, {
@@ -375,17 +377,22 @@ async function main() {
     console.log('bare Redis write path, 1 event    ', baseSingle)
     console.log('bare Redis write path, 100 events ', baseBatch)
     const fraction = (ingested: number, bare: number) => `${Math.round((100 * ingested) / bare)} % of the bare Redis write path`
-    const single = await ingest(server.base, 1, 64, 'single')
+    const { atFixedRate = [], ...single } = await ingest(server.base, 1, 64, 'single', {
+      server,
+      redisUrl: redis.url,
+      ...SINGLE_EVENT_TARGET,
+    })
     console.log('ingest, one event per request     ', {
       ...single,
       vsRedis: fraction(single.eventsPerSec, baseSingle.eventsPerSec),
     })
+    for (const { deployment, rate, ...r } of atFixedRate) console.log(`  at a fixed ${rate}/s, ${deployment}`.padEnd(35), r)
     const batched = await ingest(server.base, 100, 16, 'batch')
     console.log('ingest, batches of 100            ', {
       ...batched,
       vsRedis: fraction(batched.eventsPerSec, baseBatch.eventsPerSec),
     })
-    const lat = await latency(server.base)
+    const lat = await latency(redis.url)
     console.log('event → socket client latency     ', lat)
     await queueLogPhase(redis.url)
     // A board of its own, on a fresh key prefix of the same Redis.
@@ -396,6 +403,7 @@ async function main() {
       paintServer.child.kill('SIGTERM')
       await new Promise((r) => paintServer.child.once('exit', r))
     }
+    console.log('event → pixels (Chromium)         ', await pixels(redis.url))
   } finally {
     server.child.kill('SIGTERM')
     await new Promise((r) => server.child.once('exit', r))
