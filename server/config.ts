@@ -187,7 +187,7 @@ export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } 
     },
     loadShedding: {
       maxInFlight: int(env, 'WALLBOARD_SHED_MAX_IN_FLIGHT', 128, 0, 1_000_000),
-      maxEventLoopDelayMs: int(env, 'WALLBOARD_SHED_EVENT_LOOP_DELAY_MS', 100, 0, 60_000),
+      maxEventLoopDelayMs: int(env, 'WALLBOARD_SHED_EVENT_LOOP_DELAY_MS', 500, 0, 60_000),
       maxHeapUsedMB: int(env, 'WALLBOARD_SHED_HEAP_MB', 0, 0, 1_000_000),
       maxRssMB: int(env, 'WALLBOARD_SHED_RSS_MB', 0, 0, 1_000_000),
       retryAfterSec: int(env, 'WALLBOARD_SHED_RETRY_AFTER_SEC', 2, 1, 3_600),
