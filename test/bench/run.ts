@@ -6,7 +6,7 @@
 // Chromium. Ingest is also reported as a fraction of the bare Redis write path measured in the
 // same run (test/bench/redis-baseline.ts), so numbers compare across machines. Then the queue_log follower: lines appended at 20,000/s, lag from append to
 // acknowledgement. Last, event → pixels: a board in Chromium, probes to painted figures (pixels.ts).
-// Bounded in time: about three minutes. `--only queue-log|latency|pixels` runs that part alone.
+// Bounded in time: about five minutes. `--only queue-log|latency|pixels` runs that part alone.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
