@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import * as hdr from 'hdr-histogram-js'
+import { displayToken } from '../support/screens.js'
 import { type ServerProcess, startServer } from '../support/server-process.js'
 import type { ChildConfig, ChildMessage, ClientReport, ParentMessage } from './fanout-child.js'
 
@@ -101,23 +102,6 @@ export async function startServers(redisUrl: string, n: number): Promise<Servers
     throw err
   }
   return { bases: started.map((s) => s.base), key, password, stop }
-}
-
-/** Logs in as the admin and issues a display token for the default board, as a TV would get one. */
-export async function displayToken(base: string, password: string): Promise<string> {
-  const login = await fetch(`${base}/api/v1/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password }),
-  })
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!
-  const { csrfToken } = (await login.json()) as { csrfToken: string }
-  const issued = await fetch(`${base}/api/v1/boards/floor/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ name: 'bench' }),
-  })
-  return ((await issued.json()) as { secret: string }).secret
 }
 
 export interface Load {

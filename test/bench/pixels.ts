@@ -9,7 +9,8 @@
 // round trip of page.evaluate at most) and taken out.
 import { randomBytes } from 'node:crypto'
 import { launchBrowser } from '../e2e/browser.js'
-import { clock, displayToken, fixedRate, histogram, percentiles, startServers, trafficSource } from './fanout.js'
+import { displayToken } from '../support/screens.js'
+import { clock, fixedRate, histogram, percentiles, startServers, trafficSource } from './fanout.js'
 
 /** Background queues: with the probe's, every card fits on the board's first page (no paging). */
 const QUEUES = 8

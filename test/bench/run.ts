@@ -17,6 +17,7 @@ import { type Socket, io } from 'socket.io-client'
 import type { FiguresSnapshot } from '../../shared/figures/schema.js'
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/socket.js'
 import { startRedisServer } from '../../server/store/redis-server.js'
+import { displayToken } from '../support/screens.js'
 import { type ServerProcess, startServer as startServerProcess } from '../support/server-process.js'
 import { fanoutPhase } from './fanout.js'
 import { pixelsPhase } from './pixels.js'
@@ -182,23 +183,6 @@ async function ingest(
   }
 }
 
-/** Logs in as the admin and issues a display token for the default board, as a TV would get one. */
-async function displayToken(base: string): Promise<string> {
-  const login = await fetch(`${base}/api/v1/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  })
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!
-  const { csrfToken } = (await login.json()) as { csrfToken: string }
-  const issued = await fetch(`${base}/api/v1/boards/floor/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ name: 'bench' }),
-  })
-  return ((await issued.json()) as { secret: string }).secret
-}
-
 /**
  * A board with 20 queues and 200 agents (each a member of two queues, with a morning of calls):
  * the snapshot's size as sent, and the first paint of the TV page in Chromium (a fresh profile
@@ -242,7 +226,7 @@ async function firstPaint(base: string) {
     if (res.status !== 200) throw new Error(`seeding the first-paint board: ${res.status}`)
   }
   await waitCaughtUp(base)
-  const token = await displayToken(base)
+  const token = await displayToken(base, ADMIN_PASSWORD)
 
   // The snapshot as a TV receives it.
   const s: Socket<ServerToClientEvents, ClientToServerEvents> = io(base, {

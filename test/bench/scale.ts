@@ -29,6 +29,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import * as hdr from 'hdr-histogram-js'
 import { type LocalRedis, startRedisServer } from '../../server/store/redis-server.js'
+import { displayToken } from '../support/screens.js'
 import { type ServerProcess, killAll, startServer as startServerProcess } from '../support/server-process.js'
 import { freePort } from '../support/wait.js'
 import type { ClientsCommand, ClientsReport, ClientsStats } from './board-clients.js'
@@ -137,24 +138,6 @@ async function seedQueues(base: string): Promise<void> {
       queues: [queue],
     })),
   )
-}
-
-/** Logs in as the admin and issues a display token for the default board, as a TV would get one. */
-async function displayToken(base: string): Promise<string> {
-  const login = await fetch(`${base}/api/v1/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  })
-  if (login.status !== 200) throw new Error(`admin login: ${login.status}`)
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!
-  const { csrfToken } = (await login.json()) as { csrfToken: string }
-  const issued = await fetch(`${base}/api/v1/boards/floor/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ name: 'scale bench' }),
-  })
-  return ((await issued.json()) as { secret: string }).secret
 }
 
 /** The board connections, spread over child processes (test/bench/board-clients.ts). */
@@ -313,7 +296,7 @@ async function boardsPhase(redisUrl: string) {
   try {
     await seedQueues(server.base)
     traffic = startTraffic(server.base)
-    const token = await displayToken(server.base)
+    const token = await displayToken(server.base, ADMIN_PASSWORD)
     const connected = await fleet.connect(server.base, token, BOARDS)
     await sleep(5_000)
     fleet.reset()
@@ -374,7 +357,7 @@ async function memoryPhase(redisUrl: string) {
   try {
     await seedQueues(server.base)
     traffic = startTraffic(server.base)
-    const token = await displayToken(server.base)
+    const token = await displayToken(server.base, ADMIN_PASSWORD)
     await sleep(5_000)
     const idle = await inspector.memoryAfterGc()
     // What the boards' connections keep alive, by the code that allocated it (sampled every 4 KB).

@@ -5,15 +5,14 @@
 // gets the figures live and is listed by the screens of another (the socket.io adapter). All of it
 // on one Redis, and again on a local three-master Redis Cluster.
 import { randomBytes } from 'node:crypto'
-import { type Socket, io } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { RawEvent } from '../../shared/events.js'
-import type { FiguresUpdate } from '../../shared/socket.js'
 import { computeAgentFigures, computeFigures } from '../../shared/figures/compute.js'
 import { referenceOf } from '../support/reference.js'
 import { type ServerProcess, getJson, killAll, postBatch, startServer } from '../support/server-process.js'
 import { deliveryOrder, generateTraffic } from '../support/traffic.js'
 import { type LocalCluster, startRedisCluster } from '../support/redis-cluster.js'
+import { displayToken, login, openTv } from '../support/screens.js'
 import { until } from '../support/wait.js'
 
 const KEY = `scale-test-key-${randomBytes(8).toString('hex')}`
@@ -37,36 +36,8 @@ async function actives(servers: ServerProcess[]): Promise<ServerProcess[]> {
   return servers.filter((_, i) => states[i]?.aggregator.active === true)
 }
 
-/** An admin session's cookie and CSRF token. */
-async function login(base: string): Promise<{ cookie: string; csrf: string }> {
-  const res = await fetch(`${base}/api/v1/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  })
-  expect(res.status).toBe(200)
-  const { csrfToken } = (await res.json()) as { csrfToken: string }
-  return { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]!, csrf: csrfToken }
-}
-
-/** A TV of the default board, connected to `base` with a display token issued there. */
-async function tv(base: string): Promise<{ socket: Socket; updates: FiguresUpdate[] }> {
-  const { cookie, csrf } = await login(base)
-  const issued = await fetch(`${base}/api/v1/boards/floor/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
-    body: JSON.stringify({ name: 'scale-out TV' }),
-  })
-  const { secret } = (await issued.json()) as { secret: string }
-  const socket = io(base, { transports: ['websocket'], forceNew: true, auth: { token: secret } })
-  const updates: FiguresUpdate[] = []
-  socket.on('update', (u: FiguresUpdate) => updates.push(u))
-  await until('the TV connected', () => socket.connected)
-  return { socket, updates }
-}
-
 async function screensSeenBy(base: string): Promise<Array<{ board: string | null }>> {
-  const { cookie } = await login(base)
+  const { cookie } = await login(base, ADMIN_PASSWORD)
   const res = await fetch(`${base}/api/v1/screens`, { headers: { cookie } })
   return ((await res.json()) as { screens: Array<{ board: string | null }> }).screens
 }
@@ -100,7 +71,7 @@ describe.each(backends)('three server processes on $name', ({ redisUrl, env }) =
     const [first] = await actives(servers)
     // A TV on a process that survives, listed by another through the adapter.
     const survivor = servers.find((s) => s !== first)!
-    const screen = await tv(survivor.base)
+    const screen = await openTv(survivor.base, await displayToken(survivor.base, ADMIN_PASSWORD))
     const other = servers.find((s) => s !== survivor)!
     expect((await screensSeenBy(other.base)).filter((s) => s.board === 'floor')).toHaveLength(1)
 

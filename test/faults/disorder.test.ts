@@ -6,13 +6,11 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { computeAgentFigures, computeFigures } from '../../shared/figures/compute.js'
 import { type LocalRedis, startRedisServer } from '../../server/store/redis-server.js'
 import { Ledger } from '../support/ledger.js'
-import { referenceOf } from '../support/reference.js'
-import { getJson, killAll, startServer } from '../support/server-process.js'
+import { expectExact } from '../support/exact.js'
+import { killAll, startServer } from '../support/server-process.js'
 import { deliveryOrder, generateTraffic, withRepeats } from '../support/traffic.js'
 import { until } from '../support/wait.js'
 
@@ -43,19 +41,14 @@ describe('duplicate, out-of-order and late events', () => {
     expect(ledger.refused).toEqual([])
     expect(ledger.acknowledged.size).toBe(events.length)
 
-    const check = new Redis(redis.url)
-    expect(await check.xlen('wb:{c}:events')).toBe(events.length)
-    check.disconnect()
-    await until('caught up', async () => {
-      const r = (await (await fetch(`${server.base}/readyz`)).json()) as { ready: boolean; aggregator: { lagEvents: number } }
-      return r.ready && r.aggregator.lagEvents === 0
+    await expectExact({
+      base: server.base,
+      key: KEY,
+      timezone: TZ,
+      acknowledged: [...ledger.acknowledged.values()],
+      offered: 800,
+      log: { redisUrl: redis.url, prefix: 'wb:' },
     })
-    const { state, defs, offered } = referenceOf([...ledger.acknowledged.values()], TZ)
-    expect(offered).toBe(800)
-    const metrics = await getJson<{ serverNow: number; queues: unknown[] }>(server.base, KEY, '/api/v1/metrics')
-    const agents = await getJson<{ serverNow: number; agents: unknown[] }>(server.base, KEY, '/api/v1/agents')
-    expect(metrics.queues).toEqual(computeFigures(state, defs, metrics.serverNow))
-    expect(agents.agents).toEqual(computeAgentFigures(state, defs, agents.serverNow))
     await server.kill()
   })
 })
