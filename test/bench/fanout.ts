@@ -43,6 +43,11 @@ export function percentiles(h: hdr.Histogram): { p50Ms: number; p99Ms: number; m
   return { p50Ms: ms(h.getValueAtPercentile(50)), p99Ms: ms(h.getValueAtPercentile(99)), maxMs: ms(h.maxValue) }
 }
 
+/** Probe `i`: one more call waiting in the probe queue, so a board's waiting count says which probes it has seen. */
+export function probeEvent(run: string, i: number, queue: string) {
+  return { id: `${run}-probe-${i}`, type: 'call.queued', ts: Date.now(), callId: `${run}-probe-${i}`, queue }
+}
+
 /** Coherent traffic at "now" on `queues` queues: each call is queued, then answered (or abandoned), then ended. */
 export function trafficSource(run: string, tag: string, queues = 20) {
   let n = 0
@@ -228,13 +233,7 @@ export async function fanoutPhase(
       start,
       perSec: PROBE_RATE,
       seconds: opts.seconds,
-      body: (i) => ({
-        id: `${run}-probe-${i}`,
-        type: 'call.queued',
-        ts: Date.now(),
-        callId: `${run}-probe-${i}`,
-        queue: probeQueue,
-      }),
+      body: (i) => probeEvent(run, i, probeQueue),
       answered: (i, at) => ack.recordValue(Math.max(1, Math.round((at - due(i)) * 1000))),
     })
     const next = trafficSource(run, 'bg')

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto'
 import { launchBrowser } from '../e2e/browser.js'
 import { displayToken } from '../support/screens.js'
-import { clock, fixedRate, histogram, percentiles, startServers, trafficSource } from './fanout.js'
+import { clock, fixedRate, histogram, percentiles, probeEvent, startServers, trafficSource } from './fanout.js'
 
 /** Background queues: with the probe's, every card fits on the board's first page (no paging). */
 const QUEUES = 8
@@ -107,13 +107,7 @@ export async function pixelsPhase(
         start,
         perSec: opts.probeRate,
         seconds: opts.seconds,
-        body: (i) => ({
-          id: `${run}-probe-${i}`,
-          type: 'call.queued',
-          ts: Date.now(),
-          callId: `${run}-probe-${i}`,
-          queue: probeQueue,
-        }),
+        body: (i) => probeEvent(run, i, probeQueue),
       }).done,
       fixedRate(servers, {
         start,
