@@ -7,7 +7,6 @@ import { AnyEventSchema, validateEvent } from '../../shared/events.js'
 import { ErrorSchema, authErrors } from '../routes/schemas.js'
 import { isUnavailable } from '../store/redis.js'
 import { CoalescedAppends } from './coalesced-appends.js'
-import { helmetHeadersOnce } from './helmet-once.js'
 import { ingestRateLimit } from './rate-limit.js'
 
 /** The largest single event we store; the schema bounds every known field, this bounds extras. */
@@ -80,21 +79,17 @@ const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
     '/api/v1/events',
     {
       bodyLimit: opts.bodyLimitBytes,
-      // Helmet's headers, computed once (see helmet-once.ts), then the rate limit: per key (or per
-      // address for requests without one), Redis-backed, so it holds across processes.
-      helmet: false,
+      // The rate limit: per key (or per address for requests without one), Redis-backed, so it
+      // holds across processes.
       // A source's key is its only credential: no session for its requests (see plugins/auth.ts).
       config: { keyWithoutSession: true },
-      onRequest: [
-        helmetHeadersOnce(),
-        ingestRateLimit({
-          redis: app.redis,
-          prefix: app.keys.rateLimit,
-          max: opts.rateLimit,
-          windowMs: 60_000,
-          route: 'POST/api/v1/events',
-        }),
-      ],
+      onRequest: ingestRateLimit({
+        redis: app.redis,
+        prefix: app.keys.rateLimit,
+        max: opts.rateLimit,
+        windowMs: 60_000,
+        route: 'POST/api/v1/events',
+      }),
       preHandler: app.guard({ key: 'ingest' }),
       schema: {
         summary: 'Ingest events',

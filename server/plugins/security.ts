@@ -4,10 +4,13 @@
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
+import { helmetHeadersOnce } from './helmet-once.js'
 
 export default fp(
   async (app) => {
     await app.register(helmet, {
+      // Not helmet's own per-request hook, which rebuilds its middleware each time: see helmet-once.ts.
+      global: false,
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
@@ -28,6 +31,7 @@ export default fp(
       // Served over plain HTTP inside many centres; HSTS is the TLS-terminating proxy's job.
       strictTransportSecurity: false,
     })
+    app.addHook('onRequest', helmetHeadersOnce())
     await app.register(rateLimit, {
       global: false,
       redis: app.redis,

@@ -1,9 +1,9 @@
 // Helmet's security headers, worked out once. @fastify/helmet builds the whole helmet middleware
 // anew for every request, parsing the Content-Security-Policy directives each time: 5–8 % of a
-// single-event ingest request's CPU time, profiled. A route that opts out of it (`helmet: false`)
-// and adds this hook sends the very same headers: the first request runs the app's own helmet
-// configuration (`reply.helmet()`), and the headers it set are replayed on every later one, as
-// Fastify reply headers (cheaper than setting them on the raw response one by one). Only for a
+// single-event ingest request's CPU time, profiled. Registered with `global: false` and this hook
+// on every request instead, the app sends the very same headers: the first request runs the
+// helmet configuration (`reply.helmet()`), and the headers it set are replayed on every later one,
+// as Fastify reply headers (cheaper than setting them on the raw response one by one). Only for a
 // configuration without per-request parts (CSP nonces).
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { onRequestHookHandler } from 'fastify'
