@@ -311,6 +311,10 @@ export class Outbox implements Notifier {
     const free = config.concurrency - this.inFlight.size
     if (free <= 0 || this.stopped) return
     const ids = (await claimScript.run(redis, [keys.notificationsDue], [now, now + this.leaseMs, free])) as string[]
+    // The next one due after these: a retry keeps one wake-up, the earliest, so the later retries it
+    // replaced are woken for here, on time rather than at the next poll (which would stretch the backoff).
+    const [, next] = await redis.zrange(keys.notificationsDue, '0', '0', 'WITHSCORES')
+    if (next !== undefined && Number(next) > now) this.wakeUpAt(Number(next))
     for (const id of ids) {
       const job: Promise<void> = this.process(id)
         .catch((err: unknown) => this.o.log.error({ err, notification: id }, 'alert delivery: attempt failed to run'))

@@ -1,11 +1,13 @@
 // POST /api/v1/events: one event, a JSON array, or NDJSON. Each event is validated on its own:
 // valid events are stored (once per id) even when a neighbour is rejected, and the answer says
-// which were rejected and why. The answer is sent only after Redis has stored them.
-import type { FastifyPluginAsync } from 'fastify'
+// which were rejected and why. The answer is sent only after Redis has stored them, and within the
+// store's per-command deadline of the request's arrival: a Redis that is down, stalled (SIGSTOP) or
+// paused gets a 503 with Retry-After, never a hang and never a 200 for an event not confirmed stored.
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import Type from 'typebox'
 import { AnyEventSchema, validateEvent } from '../../shared/events.js'
 import { ErrorSchema, authErrors } from '../routes/schemas.js'
-import { isUnavailable } from '../store/redis.js'
+import { StoreTimeoutError, commandTimeoutOf, isTimeout, isUnavailable, withDeadline } from '../store/redis.js'
 import { CoalescedAppends } from './coalesced-appends.js'
 import { ingestRateLimit } from './rate-limit.js'
 
@@ -54,8 +56,36 @@ export interface IngestOptions {
   rateLimit: number
 }
 
+/**
+ * The 503 of a store step that failed or missed the deadline: before the append (`count`: nothing
+ * was sent to be stored) or the append itself, which when it timed out may still be carried out
+ * once Redis resumes: the sender is told to resend the same ids, then found stored and not counted again.
+ */
+function storeRefusal(reply: FastifyReply, err: unknown, step: 'count' | 'append', deadlineMs: number): FastifyReply {
+  const message = !isTimeout(err)
+    ? (err as Error).message?.startsWith('MISCONF')
+      ? 'event store refuses writes (Redis cannot write its append-only file: is its disk full?); nothing was stored, retry later'
+      : 'event store unavailable; nothing was stored, retry later'
+    : step === 'count'
+      ? `event store did not answer within ${deadlineMs / 1000} s (Redis slow or stalled); nothing was stored, retry later`
+      : `event store did not confirm the events within ${deadlineMs / 1000} s (Redis slow or stalled); they may still be stored: resend them with the same ids, an id already stored is not counted again`
+  reply.log.warn({ err: (err as Error).message, step }, 'event store unavailable; ingest refused')
+  return reply.code(503).header('Retry-After', '1').send({ statusCode: 503, error: 'Service Unavailable', message })
+}
+
 const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
   const appends = new CoalescedAppends(app.eventLog)
+  // Every store step of a request shares one deadline from its arrival, the connection's per-command
+  // one: steps in a row must not add up (a rate-limit count that took 4.9 s, then an append of 5 s).
+  const deadlineMs = commandTimeoutOf(app.redis)
+  const rateLimit = ingestRateLimit({
+    redis: app.redis,
+    prefix: app.keys.rateLimit,
+    max: opts.rateLimit,
+    windowMs: 60_000,
+    route: 'POST/api/v1/events',
+    deadlineMs,
+  })
   // This plugin's own JSON parser (encapsulated: other routes keep the strict one).
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: opts.bodyLimitBytes }, (_req, body, done) => {
@@ -83,13 +113,14 @@ const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
       // holds across processes.
       // A source's key is its only credential: no session for its requests (see plugins/auth.ts).
       config: { keyWithoutSession: true },
-      onRequest: ingestRateLimit({
-        redis: app.redis,
-        prefix: app.keys.rateLimit,
-        max: opts.rateLimit,
-        windowMs: 60_000,
-        route: 'POST/api/v1/events',
-      }),
+      onRequest: async (req, reply) => {
+        try {
+          await rateLimit.call(app, req, reply)
+        } catch (err) {
+          if (!isUnavailable(err)) throw err
+          return storeRefusal(reply, err, 'count', deadlineMs)
+        }
+      },
       preHandler: app.guard({ key: 'ingest' }),
       schema: {
         summary: 'Ingest events',
@@ -149,19 +180,16 @@ const ingest: FastifyPluginAsync<IngestOptions> = async (app, opts) => {
         }
         valid.push({ id: v.event.id, json })
       })
+      // What the count (and a key lookup) left of the deadline; none left: the events are not sent.
+      const left = deadlineMs - reply.elapsedTime
+      if (valid.length > 0 && left <= 0)
+        return storeRefusal(reply, new StoreTimeoutError('Redis answered too late'), 'count', deadlineMs)
       try {
-        const stored = await appends.append(valid)
+        const stored = await withDeadline(appends.append(valid), left, 'the append')
         result.accepted = stored.accepted
         result.duplicates = stored.duplicates
       } catch (err) {
-        if (isUnavailable(err)) {
-          req.log.warn({ err: (err as Error).message }, 'event store unavailable; ingest refused')
-          return reply.code(503).header('Retry-After', '1').send({
-            statusCode: 503,
-            error: 'Service Unavailable',
-            message: 'event store unavailable; nothing was stored, retry later',
-          })
-        }
+        if (isUnavailable(err)) return storeRefusal(reply, err, 'append', deadlineMs)
         throw err
       }
       app.ingestStats.record(result.accepted, result.duplicates, result.rejected.length)

@@ -7,7 +7,7 @@
 // are exactly those of one INCR per request in arrival order.
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import { hashSecret } from '../auth/secrets.js'
-import type { RedisClient } from '../store/redis.js'
+import { type RedisClient, isUnavailable, withDeadline } from '../store/redis.js'
 
 export interface WindowCount {
   /** this request's place among the window's requests, 1 for the first */
@@ -80,9 +80,16 @@ export interface IngestRateLimitOptions {
   windowMs: number
   /** the route, as @fastify/rate-limit names its counters: `POST/api/v1/events` */
   route: string
+  /** the count must be in within this long of the request's arrival (the request's deadline for the store) */
+  deadlineMs: number
 }
 
-/** An onRequest hook that refuses a key's requests over `max` in the window with 429 and Retry-After. */
+/**
+ * An onRequest hook that refuses a key's requests over `max` in the window with 429 and Retry-After.
+ * When Redis does not count the request in time it throws the store's error (isUnavailable): the
+ * route answers 503, at once, rather than spend the rest of its deadline on an append that would
+ * meet the same Redis.
+ */
 export function ingestRateLimit(opts: IngestRateLimitOptions): onRequestAsyncHookHandler {
   const counters = new WindowCounters(opts.redis, opts.windowMs)
   const prefix = `${opts.prefix}${opts.route}-`
@@ -101,9 +108,10 @@ export function ingestRateLimit(opts: IngestRateLimitOptions): onRequestAsyncHoo
   return async (req: FastifyRequest, reply: FastifyReply) => {
     let count: WindowCount
     try {
-      count = await counters.hit(counterOf(req))
-    } catch {
-      // Without Redis nothing is stored anyway: the append answers 503, not this limiter a 500.
+      count = await withDeadline(counters.hit(counterOf(req)), opts.deadlineMs - reply.elapsedTime, 'the rate-limit count')
+    } catch (err) {
+      if (isUnavailable(err)) throw err
+      // Anything else is no reason to refuse a source's events: the append decides, not this limiter a 500.
       count = { current: 0, ttlMs: 0 }
     }
     const resetSec = Math.ceil(count.ttlMs / 1000)

@@ -2,9 +2,19 @@
 // Nothing here edits or deletes an accepted event.
 import type { RedisClient } from './redis.js'
 import type { Keys } from './keys.js'
-import { LuaScript } from './redis.js'
+import { LuaScript, StoreTimeoutError, withDeadline } from './redis.js'
 
 const appendScript = LuaScript.load('append-events.lua')
+
+/**
+ * A blocking read not answered this long after its block time ended means Redis is stalled
+ * (SIGSTOP, CLIENT PAUSE) rather than busy: Redis answers a block that ran out at once. The read
+ * then fails, so the pipeline is reported down (boards go stale) within about 2 s, not at the
+ * connection's deadline (5 s) and the health probe's after it.
+ */
+export const READ_GRACE_MS = 500
+/** The log's length is the health probe's question: it must be answered at once or not at all. */
+export const LENGTH_DEADLINE_MS = 500
 
 export interface AppendResult {
   accepted: number
@@ -38,9 +48,24 @@ export class EventLog {
     return { accepted, duplicates, appended: [...flags].map((f) => f === '1') }
   }
 
-  /** Reads up to `count` entries after `after`, waiting up to `blockMs` for the first one. */
+  /**
+   * Reads up to `count` entries after `after`, waiting up to `blockMs` for the first one; throws a
+   * StoreTimeoutError when Redis has not answered `READ_GRACE_MS` after that. The reader's
+   * connection is then dropped and made again: a read retried on it would queue behind the stuck
+   * one, and each queued read would block for its full time once Redis resumes.
+   */
   async readAfter(reader: RedisClient, after: string, count: number, blockMs: number): Promise<LogEntry[]> {
-    const res = await reader.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys.events, after)
+    let res: Awaited<ReturnType<RedisClient['xread']>>
+    try {
+      res = await withDeadline(
+        reader.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.keys.events, after),
+        blockMs + READ_GRACE_MS,
+        'a read of the event log',
+      )
+    } catch (err) {
+      if (err instanceof StoreTimeoutError) reader.disconnect(true)
+      throw err
+    }
     const entries = res?.[0]?.[1] ?? []
     return entries.map(([position, fields]) => ({ position, json: fields[1] ?? '' }))
   }
@@ -63,8 +88,12 @@ export class EventLog {
     return newest?.[0] ?? null
   }
 
-  /** Total entries ever appended (the log is never trimmed). */
-  length(): Promise<number> {
-    return this.redis.xlen(this.keys.events)
+  /**
+   * Total entries ever appended (the log is never trimmed). Throws a StoreTimeoutError when Redis
+   * has not answered within `deadlineMs`: the health probe asks, and a stalled Redis must turn the
+   * boards stale within seconds, not after the connection's deadline.
+   */
+  length(deadlineMs = LENGTH_DEADLINE_MS): Promise<number> {
+    return withDeadline(this.redis.xlen(this.keys.events), deadlineMs, 'the length of the event log')
   }
 }

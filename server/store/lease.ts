@@ -33,6 +33,8 @@ export class Lease extends EventEmitter<LeaseEvents> {
   private readonly everyMs: number
   private readonly now: () => number
   private timer: NodeJS.Timeout | null = null
+  /** fires when the lease we hold runs out unless a renewal confirmed it meanwhile */
+  private expiry: NodeJS.Timeout | null = null
   private running: Promise<void> | null = null
   private stopped = true
   /** when the lease we hold expires at the latest, by our own clock (a renewal's start + ttl) */
@@ -68,6 +70,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     await this.running
+    this.clearExpiry()
     if (this.holding) {
       this.holding = false
       await releaseScript.run(this.redis, [this.key], [this.owner]).catch(() => undefined)
@@ -96,7 +99,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
       ours = (await renewScript.run(this.redis, [this.key], [this.owner, this.ttlMs])) === 1
     } catch (err) {
       // Unsure whether the renewal landed: held until the last certain expiry, then lost.
-      if (this.holding && this.now() >= this.validUntil) this.lose(`cannot reach RedisClient: ${(err as Error).message}`)
+      if (this.holding && this.now() >= this.validUntil) this.lose(`cannot reach Redis: ${(err as Error).message}`)
       return
     }
     if (this.stopped) {
@@ -106,14 +109,44 @@ export class Lease extends EventEmitter<LeaseEvents> {
     if (ours) {
       // Counted from before the request: Redis started the ttl later than that, never earlier.
       this.validUntil = startedAt + this.ttlMs
+      if (this.now() >= this.validUntil) {
+        // Answered after the ttl it set had run out (Redis stalled meanwhile): proof of nothing now;
+        // the next renewal, every `everyMs`, takes it back if it is still free.
+        if (this.holding) this.lose('renewal answered after the lease expired')
+        return
+      }
       if (!this.holding) {
         this.holding = true
         this.emit('acquired')
       }
+      this.expireAt(this.validUntil)
     } else if (this.holding) this.lose('another process holds the lease')
   }
 
+  /**
+   * Loses the lease at `atMs` unless a renewal confirms it first. A renewal that Redis does not
+   * answer (stalled, paused) fails only at the connection's deadline, later than the lease's ttl:
+   * by then another process may hold it, and this one must not go on believing it does.
+   */
+  private expireAt(atMs: number): void {
+    this.clearExpiry()
+    this.expiry = setTimeout(
+      () => {
+        this.expiry = null
+        if (this.holding && this.now() >= this.validUntil) this.lose('renewal not confirmed before the lease expired')
+      },
+      Math.max(0, atMs - this.now()),
+    )
+    this.expiry.unref()
+  }
+
+  private clearExpiry(): void {
+    if (this.expiry) clearTimeout(this.expiry)
+    this.expiry = null
+  }
+
   private lose(reason: string): void {
+    this.clearExpiry()
     this.holding = false
     this.validUntil = 0
     this.emit('lost', reason)

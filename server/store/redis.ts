@@ -15,6 +15,52 @@ export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError'
 }
 
+/** Redis did not answer within a deadline: it may still carry the command out later (a stalled Redis resumes). */
+export class StoreTimeoutError extends StoreUnavailableError {
+  override name = 'StoreTimeoutError'
+}
+
+/** The per-command deadline of a connection whose options do not say. */
+export const COMMAND_TIMEOUT_MS = 5_000
+
+/** The per-command deadline `connectRedis` gave this connection. */
+export function commandTimeoutOf(redis: RedisClient): number {
+  const options = redis instanceof Cluster ? redis.options.redisOptions : redis.options
+  return options?.commandTimeout ?? COMMAND_TIMEOUT_MS
+}
+
+/**
+ * `work`, or a StoreTimeoutError naming `what` once `ms` have passed without its answer. ioredis
+ * bounds each command by the connection's deadline; this bounds what several commands in a row
+ * add up to (an ingest request: its rate-limit count, then its append), or asks for an answer
+ * sooner than the connection's deadline (a health probe). The command itself is not withdrawn:
+ * a stalled Redis may still carry it out when it resumes, so what it writes must be safe to write
+ * again (the append is: by id).
+ */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  if (ms <= 0) {
+    // Not waited for: its failure, if any, is the caller's no more.
+    work.catch(() => undefined)
+    return Promise.reject(new StoreTimeoutError(`Redis did not answer ${what} in time`))
+  }
+  return new Promise<T>((resolve, reject) => {
+    // After the I/O of the same turn: an answer that came in while this process was busy past the
+    // deadline (a long GC, a large batch) counts, rather than be mistaken for a stalled Redis.
+    const late = () => setImmediate(() => reject(new StoreTimeoutError(`Redis did not answer ${what} within ${ms} ms`)))
+    const timer = setTimeout(late, ms)
+    work.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (err: unknown) => {
+        clearTimeout(timer)
+        reject(err)
+      },
+    )
+  })
+}
+
 export interface ConnectOptions {
   name: string
   /** per-command deadline; blocking reads need more than their BLOCK time */
@@ -37,7 +83,7 @@ export function connectRedis(url: string, opts: ConnectOptions): RedisClient {
   const options: RedisOptions = {
     connectionName: opts.name,
     maxRetriesPerRequest: 1,
-    commandTimeout: opts.commandTimeoutMs ?? 5_000,
+    commandTimeout: opts.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,
     connectTimeout: 5_000,
     // A reconnect must not replay half a transaction or a blocking read issued before the drop.
     autoResendUnfulfilledCommands: false,
@@ -102,6 +148,11 @@ export class LuaScript {
       throw err
     }
   }
+}
+
+/** True for a command Redis did not answer in time: unlike a refused one, it may still be carried out. */
+export function isTimeout(err: unknown): boolean {
+  return err instanceof StoreTimeoutError || (err instanceof Error && err.message.includes('Command timed out'))
 }
 
 /** True for errors that mean "Redis is not there right now" rather than a bug. */

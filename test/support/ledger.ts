@@ -23,6 +23,10 @@ export interface Answer {
   /** HTTP status; 0 for no answer (connection refused, timeout) */
   status: number
   retryAfter: string | null
+  /** a 2xx: events found already stored (a resend of what a refused request stored after all) */
+  duplicates?: number
+  /** not a 2xx: the answer's message */
+  message?: string
 }
 
 export class Ledger {
@@ -62,19 +66,26 @@ export class Ledger {
     await Promise.all(this.inFlight)
   }
 
+  /** Requests sent so far, resends included. */
+  get requests(): number {
+    return this.sent
+  }
+
   /** True once every event was sent (acknowledged or not). */
   get done(): boolean {
     return this.next >= this.opts.events.length && this.inFlight.size === 0
   }
 
-  /** Retries everything not acknowledged, one request at a time, until all of it is (or `timeoutMs` passes). */
+  /**
+   * Retries everything not acknowledged, in rounds (each resends every request still refused, at
+   * once, as a sender draining its backlog would), until all of it is (or `timeoutMs` passes).
+   */
   async settle(timeoutMs = 30_000): Promise<void> {
     await this.stop()
     const deadline = Date.now() + timeoutMs
     while (this.unacknowledged.length > 0) {
       if (Date.now() > deadline) throw new Error(`${this.unacknowledged.flat().length} events still unacknowledged`)
-      const events = this.unacknowledged.shift()!
-      this.send(events)
+      for (const events of this.unacknowledged.splice(0)) this.send(events)
       await Promise.all(this.inFlight)
       if (this.unacknowledged.length > 0) await new Promise((r) => setTimeout(r, 100))
     }
@@ -90,8 +101,19 @@ export class Ledger {
       signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000),
     })
       .then(async (res) => {
-        const body = (await res.json().catch(() => null)) as { rejected?: unknown[] } | null
-        this.answers.push({ sentAt, answeredAt: Date.now(), status: res.status, retryAfter: res.headers.get('retry-after') })
+        const body = (await res.json().catch(() => null)) as {
+          rejected?: unknown[]
+          duplicates?: number
+          message?: string
+        } | null
+        this.answers.push({
+          sentAt,
+          answeredAt: Date.now(),
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          duplicates: body?.duplicates,
+          message: body?.message,
+        })
         if (!res.ok) {
           this.unacknowledged.push(events)
           return
