@@ -19,6 +19,7 @@ import auth from './plugins/auth.js'
 import metrics from './plugins/metrics.js'
 import loadShedding from './plugins/load-shedding.js'
 import store from './plugins/store.js'
+import storeWatch from './plugins/store-watch.js'
 import web from './plugins/web.js'
 import push from './push/socket.js'
 import figures from './routes/figures.js'
@@ -29,6 +30,8 @@ import secureJson from 'secure-json-parse'
 import admin from './admin/plugin.js'
 import delivery from './alerts/delivery-plugin.js'
 import alertEngine from './alerts/plugin.js'
+import systemAlerts from './alerts/system-plugin.js'
+import system from './routes/system.js'
 import alertRules from './routes/alert-rules.js'
 import alerts from './routes/alerts.js'
 import channels from './routes/channels.js'
@@ -188,6 +191,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     prefix: config.redisPrefix,
     historyDays: config.historyDays,
   })
+  await app.register(storeWatch)
   await app.register(security)
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
   await app.register(auth, {
@@ -203,8 +207,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     rateLimit: config.ingestRateLimit,
   })
   await app.register(aggregate)
-  await app.register(push, { trustProxy: config.trustProxy })
+  await app.register(push, { trustProxy: config.trustProxy, socketBufferBytes: config.socketBufferBytes })
   await app.register(alertEngine, { now: opts.alertClock })
+  await app.register(systemAlerts, { publicUrl: config.publicUrl })
   await app.register(session, { loginRateLimit: config.loginRateLimit })
   await app.register(figures)
   await app.register(definitions)
@@ -220,6 +225,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(alertRules)
   await app.register(alerts)
   await app.register(audit)
+  await app.register(system)
   await app.register(health)
   await app.register(web, { webDir: config.webDir })
   return app

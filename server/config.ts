@@ -46,6 +46,11 @@ export interface Config {
   sourceQuietSec: number
   /** behind a reverse proxy: trust X-Forwarded-* from it (true, or its addresses, comma-separated) */
   trustProxy: boolean | string
+  /**
+   * WALLBOARD_SOCKET_BUFFER_KB (default 128): bytes that may wait in a process for one board's
+   * connection; above it the board is sent no update or health until it drains, then a fresh snapshot
+   */
+  socketBufferBytes: number
   /** the address people open the wallboard at: links in alert messages point here */
   publicUrl: string
   /** alert delivery: concurrency, timeouts, retries and the queue's bound */
@@ -175,6 +180,7 @@ export function loadConfig(env: Env = process.env, defaults: { demo?: boolean } 
     historyDays: int(env, 'WALLBOARD_HISTORY_DAYS', 400, 35, 3660),
     sourceQuietSec: int(env, 'WALLBOARD_SOURCE_QUIET_SEC', 300, 1, 7 * 86_400),
     trustProxy: proxy(env['WALLBOARD_TRUST_PROXY']),
+    socketBufferBytes: int(env, 'WALLBOARD_SOCKET_BUFFER_KB', 128, 8, 64 * 1024) * 1024,
     publicUrl: publicUrl(env, port),
     delivery: {
       concurrency: int(env, 'WALLBOARD_NOTIFY_CONCURRENCY', 4, 1, 64),

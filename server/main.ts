@@ -3,7 +3,7 @@
 // where to look. Stops everything in order on SIGINT/SIGTERM.
 import path from 'node:path'
 import { DEFAULT_BOARD_ID } from './admin/boards.js'
-import { FIRST_ADMIN, bootstrap } from './admin/bootstrap.js'
+import { FIRST_ADMIN, bootstrap, bootstrapAfterReset } from './admin/bootstrap.js'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config.js'
 import { startConnectors } from './ingest/connectors.js'
@@ -126,6 +126,19 @@ async function main(): Promise<void> {
     lines.push('', '    API key: the one printed at the first start (or set WALLBOARD_API_KEY, or create one as admin)')
   }
   console.log(`${lines.join('\n')}\n`)
+
+  // A data reset under this process: the first start again (the admin, the first key, the default board).
+  app.storeWatch.on('reset', () => {
+    bootstrapAfterReset(app, { adminPassword: config.adminPassword, bootstrapKey: config.apiKey }).then(
+      (again) => {
+        const out = ['', '  DATA RESET: the store came back empty; first-start steps done again']
+        if (again?.adminPassword) out.push(`    Log in as "${FIRST_ADMIN}" with this one-time password: ${again.adminPassword}`)
+        if (again?.apiKey) out.push(`    New API key (shown once): ${again.apiKey}`)
+        if (again) console.log(`${out.join('\n')}\n`)
+      },
+      (err: unknown) => app.log.error({ err }, 'could not redo the first-start steps after a data reset'),
+    )
+  })
 
   let stopping = false
   const shutdown = async (signal: string) => {

@@ -167,7 +167,9 @@ export const AlertSchema = Type.Object({
   id: Type.String(),
   ruleId: Type.String(),
   ruleName: Type.String(),
-  kind: Type.Enum(['figure', 'agent', 'event']),
+  kind: Type.Enum(['figure', 'agent', 'event', 'system'], {
+    description: 'system: the wallboard itself (a data reset, a store that refuses writes); no rule, ruleId `system:<problem>`',
+  }),
   subject: Type.Object({
     queue: Type.Union([Type.String(), Type.Null()]),
     agent: Type.Union([Type.String(), Type.Null()]),

@@ -3,7 +3,8 @@
 // Server → client events are nouns; client → server commands are `noun:verb` with typed acks.
 import type { Alert, AlertRule } from './alerts.js'
 import type { Denial, Principal } from './auth.js'
-import type { AgentFigures, FiguresSnapshot, QueueFigures } from './figures/schema.js'
+import type { PatchOp } from './figures/delta.js'
+import type { AgentFigures, FiguresSnapshot } from './figures/schema.js'
 import type { SourceHealth } from './sources.js'
 
 export interface Health {
@@ -19,14 +20,64 @@ export interface Health {
   ok: boolean
   /** every event source the figures know, with its last event; a board judges those of its queues */
   sources: SourceHealth[]
+  /** the store lost its data (Redis came back empty) and no admin has acknowledged it yet; null otherwise */
+  reset: DataReset | null
+  /** why the store refuses writes (its disk is full): nothing new is stored or counted meanwhile; null while it takes them */
+  writesRefused: string | null
 }
 
-/** Changed queues only; a client keeps the others from its snapshot. */
+/**
+ * A data reset: the store came back empty (Redis restarted without its data), so what it held is
+ * gone. The figures continue from the aggregator's memory, re-saved into the new store; events
+ * stored but not yet applied when the store was lost are lost with it.
+ */
+export interface DataReset {
+  /** epoch ms the reset was noticed */
+  at: number
+  /** the store's epoch before and since (server/store/epoch.ts) */
+  previousEpoch: string
+  epoch: string
+  /** log entries the lost store held, as last read (at most a moment before it was lost); null: unknown */
+  logEntriesBefore: number | null
+  /** of those, the entries the figures had applied and keep from memory; null: no memory was kept */
+  eventsKeptFromMemory: number | null
+  /** the figures continue from memory (true), or start again from nothing (false) */
+  figuresKept: boolean
+}
+
+/**
+ * A snapshot as the socket sends it: the figures, and where each queue's figures stand in the
+ * sending process's stream of updates, so that the updates that follow can be applied to it.
+ */
+export interface SocketSnapshot extends FiguresSnapshot {
+  /** the server process's stream (one per process start): updates of another never apply */
+  epoch: string
+  /** per queue, in the order of `queues`: the revision its figures are at (0: not sent in an update yet) */
+  revs: number[]
+}
+
+/**
+ * One queue's change: the fields that changed since revision `base` (see shared/figures/delta.ts),
+ * which make revision `rev`. `base` 0: the queue's first update, whose `patch` holds it whole.
+ */
+export interface QueueDelta {
+  id: string
+  base: number
+  rev: number
+  patch: PatchOp
+}
+
+/**
+ * Changed queues only, as deltas; a client keeps the others from its snapshot. A delta whose
+ * `base` is not the revision the client holds (a missed update, another process) is not applied:
+ * the client asks for a fresh snapshot (`snapshot:get`) instead.
+ */
 export interface FiguresUpdate {
   /** as in the snapshot: null before the first catch-up */
   asOf: number | null
   serverNow: number
-  queues: QueueFigures[]
+  epoch: string
+  queues: QueueDelta[]
 }
 
 /**
@@ -54,7 +105,7 @@ export type ViewRequest = { board: string } | { team: string } | { all: true }
 
 export interface ServerToClientEvents {
   /** every figure of the connection's view; sent on connection and after every view change */
-  snapshot: (snapshot: FiguresSnapshot) => void
+  snapshot: (snapshot: SocketSnapshot) => void
   update: (update: FiguresUpdate) => void
   health: (health: Health) => void
   /** an admin asked this screen to reload (a new version, a stuck TV) */
@@ -72,9 +123,9 @@ export interface ServerToClientEvents {
 
 export interface ClientToServerEvents {
   /** asks for a fresh full snapshot (after a long sleep, a hidden tab, a gap) */
-  'snapshot:get': (ack: (result: Ack<FiguresSnapshot>) => void) => void
+  'snapshot:get': (ack: (result: Ack<SocketSnapshot>) => void) => void
   /** switches the connection to another view it may see; answers with its snapshot */
-  'view:subscribe': (view: ViewRequest, ack: (result: Ack<FiguresSnapshot>) => void) => void
+  'view:subscribe': (view: ViewRequest, ack: (result: Ack<SocketSnapshot>) => void) => void
   /** starts agent updates for this connection (a logged-in user's); answers with every agent it may see */
   'agents:subscribe': (ack: (result: Ack<AgentsUpdate>) => void) => void
   /** the open alerts this connection may see */
@@ -128,6 +179,16 @@ export interface SocketData {
   lastSeenAt: number
 }
 
-/** How often the server sends `health` even when nothing changes, and when a board calls itself stale. */
+/** How often the server sends `health` to every connection, even when nothing changes. */
 export const HEALTH_INTERVAL_MS = 2_000
+/**
+ * A board that has heard nothing at all (not one heartbeat) for this long calls itself stale
+ * (`silent`): two heartbeats missed, and a second for a busy server. A pulled cable or a dead Wi-Fi
+ * closes nothing, so this, not the socket, is what shows a dropped network within seconds.
+ */
+export const SILENT_AFTER_MS = 2 * HEALTH_INTERVAL_MS + 1_000
+/**
+ * A board whose figures are older than this (the server's clock past their `asOf`, which the
+ * heartbeat moves on while the centre is quiet) calls itself stale (`behind`), however connected.
+ */
 export const STALE_AFTER_MS = 10_000

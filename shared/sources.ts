@@ -2,9 +2,12 @@
 // when the server last stored an event from it, that event's own time, how many it sent, and the
 // queues its events named. A source is quiet when nothing arrived from it for longer than its
 // `quietAfterSec`; a board whose queues it feeds then says so and goes stale (figures may be
-// missing its events). Pure: the aggregator notes sources as it applies events, boards judge them
-// on the server's clock.
+// missing its events). Its clock is judged too (shared/clock-offset.ts): a source whose clock is far
+// from the server's is flagged, on the admin page and on the boards it feeds, which stay live (its
+// figures follow its event times, as every figure does). Pure: the aggregator notes sources as it
+// applies events, boards judge them on the server's clock.
 import Type from 'typebox'
+import { type ClockSlots, clockOffset, isClockSkewed, noteClock } from './clock-offset.js'
 
 /** Events that name no source are one source of their own, shown as "no source named". */
 export const UNNAMED_SOURCE = ''
@@ -77,6 +80,8 @@ export interface SourceRow {
   events: number
   /** queues its events named; `all` once more than MAX_SOURCE_QUEUES */
   queues: string[] | 'all'
+  /** its recent events' ts − stored time, by slot (see clock-offset.ts); absent in rows saved before clocks were judged */
+  clock?: ClockSlots
 }
 
 /** Notes one event of `source`, stored at `receivedAt`; returns the row to keep. */
@@ -85,8 +90,9 @@ export function noteSource(
   e: { ts: number; queue?: string | undefined },
   receivedAt: number,
 ): SourceRow {
-  const out: SourceRow = row ?? { lastReceivedAt: receivedAt, lastEventAt: e.ts, events: 0, queues: [] }
+  const out: SourceRow = row ?? { lastReceivedAt: receivedAt, lastEventAt: e.ts, events: 0, queues: [], clock: [] }
   out.events++
+  out.clock = noteClock(out.clock ?? [], e.ts, receivedAt)
   if (receivedAt > out.lastReceivedAt) out.lastReceivedAt = receivedAt
   if (e.ts > out.lastEventAt) out.lastEventAt = e.ts
   const q = e.queue
@@ -111,8 +117,31 @@ export const SourceHealthSchema = Type.Object({
   link: Type.Union([SourceLinkSchema, Type.Null()], {
     description: "its connector's latest link report (queue_log follower, AMI); null for a source that posts events itself",
   }),
+  clockOffsetMs: Type.Union([Type.Integer(), Type.Null()], {
+    description:
+      "its clock minus the server's, ms (positive: ahead), estimated from its recent events' ts against when they were stored; null until its events were stored in three different 5-second stretches, and after 10 minutes without one",
+  }),
+  clockSkewed: Type.Boolean({
+    description: "its clock is more than 60 s from the server's: live durations of its calls and agents are off by the offset",
+  }),
 })
 export type SourceHealth = Type.Static<typeof SourceHealthSchema>
+
+/** What a source's row says in its health at `serverNow`: the clock estimate instead of the slots it comes from. */
+export function rowHealth(
+  row: SourceRow,
+  serverNow: number,
+): Pick<SourceHealth, 'lastReceivedAt' | 'lastEventAt' | 'events' | 'queues' | 'clockOffsetMs' | 'clockSkewed'> {
+  const clockOffsetMs = clockOffset(row.clock ?? [], serverNow)
+  return {
+    lastReceivedAt: row.lastReceivedAt,
+    lastEventAt: row.lastEventAt,
+    events: row.events,
+    queues: row.queues === 'all' ? 'all' : [...row.queues],
+    clockOffsetMs,
+    clockSkewed: isClockSkewed(clockOffsetMs),
+  }
+}
 
 export const SourceSettingsSchema = Type.Object(
   {
@@ -144,6 +173,11 @@ export function isQuiet(s: SourceHealth, serverNow: number): boolean {
 /** A source the boards it feeds name as the reason they are stale: quiet, or its link is down. */
 export function isFailing(s: SourceHealth, serverNow: number): boolean {
   return isQuiet(s, serverNow) || isLinkDown(s.link, serverNow)
+}
+
+/** The sources among these whose clock is flagged, for a notice on the boards they feed. */
+export function skewedSources(sources: readonly SourceHealth[]): SourceHealth[] {
+  return sources.filter((s) => s.clockSkewed)
 }
 
 /**

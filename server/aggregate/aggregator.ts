@@ -18,6 +18,8 @@ import type { EventLog, LogEntry } from '../store/event-log.js'
 import { isUnavailable } from '../store/redis.js'
 import { FencedError, type SavedPosition, type StateStore } from '../store/state-store.js'
 import { bookAt, recomputeForDefinitions } from './recompute.js'
+import { STATE_TABLES } from '../store/keys.js'
+import type { Table } from '../../shared/figures/table.js'
 
 /** When Redis stored a log entry: the `<ms>` of its stream id. */
 function storedAt(position: string): number {
@@ -48,8 +50,16 @@ export interface AggregatorOptions {
   isLeader?: () => boolean
   /** names this process in the saves it writes */
   owner?: string
-  /** the definition books: the one loaded last, and a re-read when another version may exist */
-  definitions: { current(): DefinitionBook; refresh(): Promise<DefinitionBook> }
+  /**
+   * the definition books: the one loaded last, a re-read when another version may exist, and (after
+   * a data reset) the versions memory holds written back into the new store
+   */
+  definitions: { current(): DefinitionBook; refresh(): Promise<DefinitionBook>; restore?(book: DefinitionBook): Promise<void> }
+  /**
+   * whether the store is still the one this process knew (server/store/epoch.ts): false after a data
+   * reset, which is then adopted (storeReset) before this process loads anything from the new store
+   */
+  epoch?: { check(): Promise<boolean> }
   logger: FastifyBaseLogger
   batchSize?: number
   blockMs?: number
@@ -112,6 +122,14 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
   private diverged = false
   private loop: Promise<void> | null = null
   private lastPrune = 0
+  /** the store was reset (storeReset): adopted at the start of the next step */
+  private resetPending = false
+  /**
+   * after a data reset, memory is the only copy of the state: the first save as leader writes every
+   * row, and a promotion keeps memory instead of loading the empty store (unless another process
+   * already saved its copy into it)
+   */
+  private resaveAll = false
   /** survey responses applied since the last `applied` event: handed on only once saved */
   private surveys: Array<EventOf<'survey.response'>> = []
   /** the storage time of the oldest event applied since the last `applied` event */
@@ -241,13 +259,24 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     }
   }
 
+  /**
+   * The store came back empty (a data reset): memory is now the only copy of the figures. Adopted
+   * at the start of the next step, so never in the middle of one.
+   */
+  storeReset(): void {
+    this.resetPending = true
+  }
+
   /** One read-apply-save round. Returns true when more entries may be waiting. */
   private async step(blockMs: number): Promise<boolean> {
+    if (this.resetPending) await this.adoptReset()
     await this.followLease()
     // A batch applied in memory but not yet saved (a failed save) is saved before anything new is read.
     if (this.saveFailed) await this.save()
     const book = await this.opts.definitions.refresh()
-    if (book.current.version !== this.book.current.version) await this.changing(() => this.adopt(book))
+    // A store reset meanwhile would offer its fresh defaults as "another version": checked first.
+    if (book.current.version !== this.book.current.version && (await this.storeIntact()))
+      await this.changing(() => this.adopt(book))
     const askedAt = this.now()
     const entries = await this.opts.log.readAfter(this.opts.reader, this.position, this.batchSize, blockMs)
     await this.changing(async () => {
@@ -379,10 +408,20 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
    */
   private async promote(): Promise<void> {
     const started = this.now()
+    // An empty store must not replace memory: a reset is adopted (next step) before this process leads.
+    if (!(await this.storeIntact())) return
     const saved = await this.opts.store.loadPosition()
+    // After a reset nobody saved into yet, memory is the only copy: it is saved whole.
+    const resave = this.resaveAll && saved.writer === ''
     // Unless nothing was applied since the state was loaded, and nobody saved since: then memory is the saved state.
-    const reload = this.diverged || saved.writer !== this.writerToken
+    const reload = !resave && (this.diverged || saved.writer !== this.writerToken)
+    if (resave) {
+      this.touchAll()
+      this.writerToken = ''
+      this.diverged = false
+    }
     if (reload) await this.reloadFrom(saved)
+    this.resaveAll &&= resave
     this.leader = true
     this.opts.logger.info(
       { position: this.position, saved: saved.position, reloaded: reload, ms: this.now() - started },
@@ -428,6 +467,49 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
     this.lastSaveAt = 0
     this.lastPrune = 0
     this.diverged = false
+  }
+
+  private async storeIntact(): Promise<boolean> {
+    return this.opts.epoch ? this.opts.epoch.check() : true
+  }
+
+  /** Marks every row of the state changed: the next save writes all of it. */
+  private touchAll(): void {
+    for (const name of STATE_TABLES) {
+      const table = this.state[name] as Table<unknown>
+      for (const key of table.rows.keys()) table.touch(key)
+    }
+  }
+
+  /**
+   * Continues on a store that came back empty. Memory holds every event applied before the loss;
+   * the new log is read on from where memory is (its stream ids follow on from the old ones: they
+   * are Redis's clock), so what counts as applied is now the new log's entries up to that position.
+   * The definitions memory computed under are written back, and the whole state is saved by the
+   * leader (or by whichever process leads first), marked as a reset by the store watch.
+   */
+  private async adoptReset(): Promise<void> {
+    // Until this succeeds the reset stays pending: a failed step adopts it again (every part is idempotent).
+    await this.opts.definitions.restore?.(this.book)
+    await this.changing(async () => {
+      let applied = 0
+      for await (const entries of this.opts.log.range('-', this.position)) applied += entries.length
+      this.applied = applied
+      this.touchAll()
+    })
+    this.resetPending = false
+    this.writerToken = ''
+    this.savedPosition = '0-0'
+    this.savedDefinitions = 0
+    this.saveFailed = false
+    this.diverged = false
+    this.resaveAll = true
+    this.opts.logger.warn(
+      { position: this.position, leader: this.leader },
+      'data reset adopted: the figures continue from memory and are saved whole into the new store',
+    )
+    if (this.leader) await this.save()
+    else this.discardChanges()
   }
 
   /** Stops saving: this process goes on applying the log as a replica. */
@@ -512,6 +594,7 @@ export class Aggregator extends EventEmitter<AggregatorEvents> {
       this.savedPosition = this.position
       this.savedDefinitions = definitions
       this.saveFailed = false
+      this.resaveAll = false
     } catch (err) {
       this.opts.store.restoreChanges(this.state, changes)
       this.saveFailed = true

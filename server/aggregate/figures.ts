@@ -8,11 +8,19 @@
 // update is being sent, else the batches applied meanwhile go out together once it is: after an
 // update whose work took d ms, the next waits d·(1/UPDATE_SHARE − 1) ms more. A few boards never
 // wait; a thousand take at most about that share of the process, with more events per update.
+//
+// What boards hold is what was published: each queue's figures as last sent, at a revision (one
+// counter per process, named by `epoch`). An update carries, per changed queue, only the fields
+// that changed since its last revision (shared/figures/delta.ts), and a socket snapshot carries the
+// published figures with their revisions, never figures newer than the updates that follow it: a
+// delta applied to a snapshot then gives exactly what the server published.
+import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { type Definitions, calendarOf, dayBucketStart } from '../../shared/figures/aggregate.js'
 import type { CallSummary } from '../../shared/figures/calls.js'
 import { definitionLabel } from '../../shared/definition-text.js'
+import { diff } from '../../shared/figures/delta.js'
 import {
   type FigureOptions,
   agentCountsByQueue,
@@ -32,7 +40,7 @@ import type {
   WaitingSeries,
   CallsBehindDoc,
 } from '../../shared/figures/schema.js'
-import type { AgentsUpdate, FiguresUpdate } from '../../shared/socket.js'
+import type { AgentsUpdate, QueueDelta, SocketSnapshot } from '../../shared/socket.js'
 import type { Aggregator, AppliedBatch } from './aggregator.js'
 
 /** A full snapshot may be handed to several connections within this time, unless an event changed it. */
@@ -40,8 +48,18 @@ const SNAPSHOT_REUSE_MS = 250
 
 export type SnapshotView = FiguresSnapshot['view']
 
+/** The queues an update changed: their figures whole (for the alert engine), and as deltas (for boards). */
+export interface FiguresChange {
+  asOf: number | null
+  serverNow: number
+  epoch: string
+  queues: QueueFigures[]
+  /** per queue of `queues`, in the same order */
+  deltas: QueueDelta[]
+}
+
 export interface FiguresServiceEvents {
-  update: [FiguresUpdate]
+  update: [FiguresChange]
   /** the agents events touched (never `full`), at most one every `minAgentIntervalMs` */
   agents: [AgentsUpdate]
 }
@@ -59,8 +77,18 @@ function stableKey(q: QueueFigures): string {
   )
 }
 
+interface Published {
+  figures: QueueFigures
+  /** stableKey(figures) */
+  key: string
+  rev: number
+}
+
 export class FiguresService extends EventEmitter<FiguresServiceEvents> {
-  private lastSent = new Map<string, string>()
+  /** this process's stream of revisions: a board that reconnects elsewhere never applies a delta on a foreign base */
+  readonly epoch = randomBytes(6).toString('base64url')
+  private revision = 0
+  private published = new Map<string, Published>()
   private pending = new Set<string>()
   /** when (performance.now()) the oldest change in `pending` was applied */
   private pendingSince = 0
@@ -72,7 +100,7 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
   private rest: Promise<number> | null = null
   /** true from the start of an update until it is sent, slices included */
   private inFlight = false
-  private cachedSnapshots = new Map<string, FiguresSnapshot>()
+  private cachedSnapshots = new Map<string, SocketSnapshot>()
   /** Whether anyone watches agents (the push layer sets it): otherwise agent updates are not computed. */
   wantsAgents: () => boolean = () => false
   private pendingAgents = new Set<string>()
@@ -128,20 +156,37 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     this.timer = this.ticker = this.agentTimer = null
   }
 
-  /**
-   * The figures of some queues (all by default). Snapshots with the same `cacheKey` (one per board
-   * or team room) are shared for a moment: after a server restart every board reconnects at once.
-   */
-  snapshot(scope: { queues?: Iterable<string>; view?: SnapshotView; cacheKey?: string } = {}): FiguresSnapshot {
+  /** The figures of some queues (all by default), as they are now. */
+  snapshot(scope: { queues?: Iterable<string>; view?: SnapshotView } = {}): FiguresSnapshot {
     const now = this.now()
-    const cached = scope.cacheKey === undefined ? undefined : this.cachedSnapshots.get(scope.cacheKey)
-    if (cached && now - cached.serverNow < SNAPSHOT_REUSE_MS) return cached
-    const snap: FiguresSnapshot = {
+    return {
       asOf: this.aggregator.asOf,
       serverNow: now,
       timezone: this.defs().forCentre(now).timezone,
       view: scope.view ?? { kind: 'all', id: null, name: '' },
       queues: this.compute(now, scope.queues ? { queues: scope.queues } : {}),
+    }
+  }
+
+  /**
+   * A snapshot for a board: the published figures of its queues with their revisions. Snapshots with the same `cacheKey`
+   * (one per board or team room) are shared for a moment: after a server restart every board
+   * reconnects at once.
+   */
+  socketSnapshot(scope: { queues?: Iterable<string>; view?: SnapshotView; cacheKey?: string } = {}): SocketSnapshot {
+    const now = this.now()
+    const cached = scope.cacheKey === undefined ? undefined : this.cachedSnapshots.get(scope.cacheKey)
+    if (cached && now - cached.serverNow < SNAPSHOT_REUSE_MS) return cached
+    const fresh = this.snapshot(scope)
+    // A queue never sent yet goes as it is now, at revision 0: its first update carries it whole
+    // (base 0), which applies whatever a board holds of it. Publishing it here instead would leave
+    // the boards connected earlier without it until it changed again.
+    const published = fresh.queues.map((q) => this.published.get(q.id) ?? { figures: q, rev: 0 })
+    const snap: SocketSnapshot = {
+      ...fresh,
+      epoch: this.epoch,
+      queues: published.map((p) => p.figures),
+      revs: published.map((p) => p.rev),
     }
     if (scope.cacheKey !== undefined) this.cachedSnapshots.set(scope.cacheKey, snap)
     return snap
@@ -290,17 +335,24 @@ export class FiguresService extends EventEmitter<FiguresServiceEvents> {
     }
   }
 
-  /** Emits the queues whose figures changed since they were last sent; false when none did. */
+  /** Publishes and emits the queues whose figures changed since they were last sent; false when none did. */
   private emitChanged(figures: QueueFigures[], now: number): boolean {
     const changed: QueueFigures[] = []
+    const deltas: QueueDelta[] = []
     for (const q of figures) {
       const key = stableKey(q)
-      if (this.lastSent.get(q.id) === key) continue
-      this.lastSent.set(q.id, key)
+      const before = this.published.get(q.id)
+      if (before?.key === key) continue
+      const rev = ++this.revision
+      this.published.set(q.id, { figures: q, key, rev })
       changed.push(q)
+      // Differs from `before` (its key did), so the patch is never empty.
+      deltas.push({ id: q.id, base: before?.rev ?? 0, rev, patch: diff(before?.figures, q) ?? {} })
     }
     if (changed.length === 0) return false
-    this.emit('update', { asOf: this.aggregator.asOf, serverNow: now, queues: changed })
+    // A cached snapshot holds the figures published before: it would not match the revisions that follow.
+    this.cachedSnapshots.clear()
+    this.emit('update', { asOf: this.aggregator.asOf, serverNow: now, epoch: this.epoch, queues: changed, deltas })
     return true
   }
 }

@@ -4,8 +4,9 @@
 import { hostname } from 'node:os'
 import fp from 'fastify-plugin'
 import { Histogram } from 'prom-client'
-import type { SourceHealth } from '../../shared/sources.js'
+import { type SourceHealth, rowHealth } from '../../shared/sources.js'
 import { Lease } from '../store/lease.js'
+import { restoreDefinitions } from '../admin/bootstrap.js'
 import { Aggregator } from './aggregator.js'
 import { FiguresService } from './figures.js'
 
@@ -35,11 +36,21 @@ export default fp(
       writer,
       isLeader: () => lease.held,
       owner: lease.owner,
-      definitions: app.definitionStore,
+      definitions: {
+        current: () => app.definitionStore.current(),
+        refresh: () => app.definitionStore.refresh(),
+        restore: (book) => restoreDefinitions(app.redis, app.keys, book),
+      },
+      epoch: app.storeWatch,
       logger: app.log.child({ component: 'aggregator' }),
     })
     // An ingest-only process neither applies the log nor serves figures.
     const aggregates = app.role !== 'ingest'
+    // A data reset: memory is the only copy of the figures (server/store/epoch.ts).
+    if (aggregates) {
+      app.storeWatch.memory = () => ({ applied: aggregator.applied })
+      app.storeWatch.on('reset', () => aggregator.storeReset())
+    }
     if (aggregates) await aggregator.load()
     // The two legs of an event's way to the boards inside the server, as operators watch them.
     const buckets = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]
@@ -72,10 +83,10 @@ export default fp(
     app.decorate('sourceHealth', () => {
       const rows = aggregator.state.sources.rows
       const settings = app.sourceSettings
+      const serverNow = Date.now()
       const known: SourceHealth[] = [...rows].map(([id, row]) => ({
         id,
-        ...row,
-        queues: row.queues === 'all' ? 'all' : [...row.queues],
+        ...rowHealth(row, serverNow),
         quietAfterSec: settings.quietAfterSec(id),
         link: settings.link(id),
       }))
@@ -89,10 +100,19 @@ export default fp(
           queues: [],
           quietAfterSec: settings.quietAfterSec(id),
           link: settings.link(id),
+          clockOffsetMs: null,
+          clockSkewed: false,
         })
       }
       return known
     })
+    app.registerLabeledGauge(
+      'wallboard_source_clock_offset_seconds',
+      "Each source's clock minus the server's, estimated from its recent events (positive: ahead; flagged past 60 s either way)",
+      'source',
+      () =>
+        app.sourceHealth().flatMap((s) => (s.clockOffsetMs === null ? [] : [[s.id, s.clockOffsetMs / 1000] as [string, number]])),
+    )
     app.registerGauge('wallboard_aggregator_applied_events', 'Log entries applied by the aggregator', () => aggregator.applied)
     app.registerGauge('wallboard_aggregator_as_of_seconds', 'Time up to which the log is applied (epoch s)', () =>
       aggregator.asOf === null ? null : aggregator.asOf / 1000,
@@ -118,5 +138,5 @@ export default fp(
       await lease.stop()
     })
   },
-  { name: 'aggregate', dependencies: ['store', 'metrics', 'admin'] },
+  { name: 'aggregate', dependencies: ['store', 'store-watch', 'metrics', 'admin'] },
 )

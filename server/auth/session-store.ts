@@ -43,7 +43,14 @@ export class RedisSessionStore {
 
   /** Reads a session and restarts its idle timer; null when it ended. */
   async read(sessionId: string): Promise<StoredSession | null> {
-    const raw = await this.redis.getex(this.keys.session(sessionId), 'PX', this.idleMs)
+    const key = this.keys.session(sessionId)
+    // A store that refuses writes (its disk full) still answers reads: the session is read without
+    // its idle time renewed, so admins can see what is wrong meanwhile.
+    const raw = await this.redis
+      .getex(key, 'PX', this.idleMs)
+      .catch((err: unknown) =>
+        err instanceof Error && err.message.startsWith('MISCONF') ? this.redis.get(key) : Promise.reject(err),
+      )
     return raw ? (JSON.parse(raw) as StoredSession) : null
   }
 

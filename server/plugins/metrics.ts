@@ -14,6 +14,8 @@ declare module 'fastify' {
     ingestStats: IngestStats
     /** a gauge that reads a live value at scrape time */
     registerGauge(name: string, help: string, read: () => number | null): void
+    /** a gauge with one series per value of `label`, read at scrape time: a series whose value is gone is dropped */
+    registerLabeledGauge(name: string, help: string, label: string, read: () => Iterable<[string, number]>): void
   }
 }
 
@@ -47,6 +49,18 @@ export default fp(
         collect() {
           const v = read()
           if (v !== null) this.set(v)
+        },
+      })
+    })
+    app.decorate('registerLabeledGauge', (name: string, help: string, label: string, read: () => Iterable<[string, number]>) => {
+      new Gauge({
+        name,
+        help,
+        labelNames: [label],
+        registers: [registry],
+        collect() {
+          this.reset()
+          for (const [value, v] of read()) this.set({ [label]: value }, v)
         },
       })
     })

@@ -16,7 +16,7 @@ import fp from 'fastify-plugin'
 import { Server, type Socket } from 'socket.io'
 import { type Board, DEFAULT_BOARD_DISPLAY, type Screen, type ScreenReload } from '../../shared/admin.js'
 import { type Denial, type DenialCode, type Principal, SESSION_COOKIE, type Unavailable } from '../../shared/auth.js'
-import type { FiguresSnapshot } from '../../shared/figures/schema.js'
+import { Counter } from 'prom-client'
 import {
   type ClientToServerEvents,
   type FiguresUpdate,
@@ -26,6 +26,7 @@ import {
   type ServerToClientEvents,
   type SocketAuth,
   type SocketData,
+  type SocketSnapshot,
   type ViewRequest,
 } from '../../shared/socket.js'
 import { type Directory, type ViewDecision, agentVisible, decideView } from '../auth/policy.js'
@@ -56,6 +57,34 @@ declare module 'fastify' {
 const FANOUT_SLICE = 50
 /** Writing updates holds the event loop at most about this long before other work gets a turn. */
 const FANOUT_TURN_MS = 3
+
+/**
+ * Bytes that may wait in this process for one connection (WALLBOARD_SOCKET_BUFFER_KB): a board
+ * that reads slower than its updates come (a TV on a weak link) is sent no update or health above
+ * it, so the process does not hold an ever longer backlog for it; once it drains below, it gets a
+ * fresh snapshot in place of what it missed.
+ */
+export const SOCKET_BUFFER_BYTES = 128 * 1024
+
+/**
+ * Bytes queued in this process for a connection that the kernel has not taken yet: engine.io's
+ * packets waiting for the transport (a WebSocket still writing, or a poll not yet made), and what
+ * the WebSocket itself holds.
+ */
+function bufferedBytes(socket: WallboardSocket): number {
+  // Both are fields engine.io and ws keep to themselves (no typings); they are only read here.
+  const conn = socket.conn as unknown as {
+    writeBuffer?: Array<{ data?: unknown }>
+    transport?: { socket?: { bufferedAmount?: unknown } }
+  }
+  let n = 0
+  for (const p of conn.writeBuffer ?? []) {
+    if (typeof p.data === 'string') n += p.data.length
+    else if (p.data instanceof Uint8Array) n += p.data.byteLength
+  }
+  const ws = conn.transport?.socket?.bufferedAmount
+  return n + (typeof ws === 'number' ? ws : 0)
+}
 
 /** How often every connection's credential is checked again (revocations in other processes). */
 export const RECHECK_MS = 5_000
@@ -117,6 +146,8 @@ async function authenticate(app: FastifyInstance, socket: WallboardSocket): Prom
 export interface PushOptions {
   /** behind a reverse proxy (WALLBOARD_TRUST_PROXY): client addresses come from X-Forwarded-For */
   trustProxy?: boolean | string
+  /** SOCKET_BUFFER_BYTES unless set (WALLBOARD_SOCKET_BUFFER_KB) */
+  socketBufferBytes?: number
 }
 
 export default fp<PushOptions>(
@@ -144,7 +175,9 @@ export default fp<PushOptions>(
     const health = async (): Promise<Health> => {
       const { aggregator } = app
       let lagEvents = 0
-      let ok = aggregator.healthy
+      const { reset, writesRefused } = app.storeWatch
+      // A store that refuses writes stores no new event: the figures cannot be called live.
+      let ok = aggregator.healthy && writesRefused === null
       try {
         lagEvents = Math.max(0, (await app.eventLog.length()) - aggregator.applied)
       } catch {
@@ -156,7 +189,7 @@ export default fp<PushOptions>(
         (max, x) => (x.lastEventAt !== null && (max === null || x.lastEventAt > max) ? x.lastEventAt : max),
         aggregator.newestEventAt,
       )
-      return { serverNow: Date.now(), asOf: aggregator.asOf, newestEventAt, lagEvents, ok, sources }
+      return { serverNow: Date.now(), asOf: aggregator.asOf, newestEventAt, lagEvents, ok, sources, reset, writesRefused }
     }
     app.decorate('health', health)
 
@@ -170,8 +203,8 @@ export default fp<PushOptions>(
       }
     }
 
-    const snapshotFor = (decision: Extract<ViewDecision, { ok: true }>, view: ViewRequest): FiguresSnapshot => {
-      const shown: FiguresSnapshot['view'] =
+    const snapshotFor = (decision: Extract<ViewDecision, { ok: true }>, view: ViewRequest): SocketSnapshot => {
+      const shown: SocketSnapshot['view'] =
         'board' in view
           ? {
               kind: 'board',
@@ -182,7 +215,7 @@ export default fp<PushOptions>(
           : 'team' in view
             ? { kind: 'team', id: view.team, name: decision.name }
             : { kind: 'all', id: null, name: '' }
-      return app.figures.snapshot({
+      return app.figures.socketSnapshot({
         queues: decision.queues,
         // A board's name and looks are part of what is shared, so a change is never served from the cache.
         cacheKey: `${decision.rooms.join('|')}:${[...decision.queues].sort().join('|')}:${JSON.stringify(shown)}`,
@@ -235,6 +268,7 @@ export default fp<PushOptions>(
       socket.conn.on('packet', () => {
         socket.data.lastSeenAt = Date.now()
       })
+      socket.on('disconnect', () => outOfSync.delete(socket.id))
       void socket.join(credentialRooms(socket.data.principal))
       const decision = watch(socket, socket.data.view)
       if (!decision.ok) return deny(socket, denial('forbidden', decision.reason))
@@ -290,15 +324,62 @@ export default fp<PushOptions>(
     io.of('/').adapter.on('create-room', (room: string) => isViewRoom(room) && viewRooms.add(room))
     io.of('/').adapter.on('delete-room', (room: string) => viewRooms.delete(room))
 
+    // A slow board: its connection's buffer is above the bound, so it is skipped (and counted);
+    // skipped for an update, it is out of sync until its buffer drains and it gets a snapshot.
+    const bufferBound = opts.socketBufferBytes ?? SOCKET_BUFFER_BYTES
+    const skipped = new Counter({
+      name: 'wallboard_socket_sends_skipped_total',
+      help: 'Messages not sent to a connection because more than WALLBOARD_SOCKET_BUFFER_KB waited for it (a slow board)',
+      labelNames: ['message'],
+      registers: [app.promRegistry],
+    })
+    app.registerGauge(
+      'wallboard_socket_buffered_bytes_max',
+      'The most bytes waiting in this process for one connection (bounded by WALLBOARD_SOCKET_BUFFER_KB plus one message)',
+      () => {
+        let max = 0
+        for (const socket of io.of('/').sockets.values()) max = Math.max(max, bufferedBytes(socket))
+        return max
+      },
+    )
+    const outOfSync = new Set<string>()
+    /** A fresh snapshot of its view to a connection that missed updates; true when sent. */
+    const resend = (socket: WallboardSocket): boolean => {
+      const decision = decideView(socket.data.principal, socket.data.view, app.directory)
+      if (!decision.ok) {
+        deny(socket, denial('forbidden', decision.reason))
+        return false
+      }
+      socket.emit('snapshot', snapshotFor(decision, socket.data.view))
+      return true
+    }
+    /** Whether a message goes to this connection now; a slow one's is skipped, a drained one is resynced. */
+    const writable = (id: string, message: 'update' | 'health'): boolean => {
+      const socket = io.of('/').sockets.get(id)
+      if (!socket) return false
+      if (bufferedBytes(socket) > bufferBound) {
+        skipped.inc({ message })
+        if (message === 'update') outOfSync.add(id)
+        return false
+      }
+      // Its snapshot holds the figures published so far, this update's included.
+      if (outOfSync.delete(id)) return resend(socket) && message !== 'update'
+      return true
+    }
+
     /**
      * Sends each room (null: every connection of this process) its message, FANOUT_SLICE members at
      * a time, each slice encoded once (socket.io writes one prepared WebSocket frame to each of
      * them: no per-connection encoding, and no per-message deflate, which engine.io leaves off). A
      * slice goes out at once; after FANOUT_TURN_MS of writing, the rest waits for the next turn of
      * the event loop, so ingest and the aggregator are not held up behind a thousand boards.
+     * A connection with more than the bound waiting for it is skipped (see `writable`).
      * Resolves to the ms of writing.
      */
-    const fanOut = async (sends: Array<[room: string | null, send: (to: string[]) => void]>): Promise<number> => {
+    const fanOut = async (
+      message: 'update' | 'health',
+      sends: Array<[room: string | null, send: (to: string[]) => void]>,
+    ): Promise<number> => {
       const membersOf = (room: string | null) => (room === null ? io.of('/').sockets : io.of('/').adapter.rooms.get(room))
       let work = 0
       let turn = performance.now()
@@ -312,7 +393,7 @@ export default fp<PushOptions>(
           const started = performance.now()
           // Members still there: one that switched views meanwhile must not get its old view's queues.
           const now = membersOf(room)
-          const slice = members.slice(i, i + FANOUT_SLICE).filter((id) => now?.has(id))
+          const slice = members.slice(i, i + FANOUT_SLICE).filter((id) => now?.has(id) && writable(id, message))
           // This process's connections only: every process sends its own the same figures.
           if (slice.length > 0) send(slice)
           work += performance.now() - started
@@ -321,12 +402,12 @@ export default fp<PushOptions>(
       return work
     }
 
-    // Updates: each view room gets the changed queues it shows. The rooms are filtered by the
-    // changed queues only, never by every queue the board shows.
-    app.figures.on('update', (update) => {
+    // Updates: each view room gets the deltas of the changed queues it shows. The rooms are
+    // filtered by the changed queues only, never by every queue the board shows.
+    app.figures.on('update', ({ asOf, serverNow, epoch, deltas }) => {
       const sends: Array<[string, (to: string[]) => void]> = []
       for (const room of viewRooms) {
-        let queues = update.queues
+        let queues = deltas
         if (room === 'all') {
           // every queue
         } else if (room.startsWith('team:')) {
@@ -337,12 +418,13 @@ export default fp<PushOptions>(
           queues = board ? queues.filter((q) => boardShows(board, q.id, app.directory)) : []
         } else continue
         if (queues.length > 0) {
-          const forRoom: FiguresUpdate = { ...update, queues }
+          // asOf and serverNow first: a bench client reads serverNow from the frame's first bytes.
+          const forRoom: FiguresUpdate = { asOf, serverNow, epoch, queues }
           sends.push([room, (to) => io.local.to(to).emit('update', forRoom)])
         }
       }
       // The first slices are written now; the next update waits for the rest (figures.ts coalesces meanwhile).
-      if (sends.length > 0) app.figures.sending(fanOut(sends))
+      if (sends.length > 0) app.figures.sending(fanOut('update', sends))
     })
 
     // Agent updates: to each subscribed connection, the changed agents its user may see.
@@ -369,15 +451,14 @@ export default fp<PushOptions>(
           if (!tokens.has(p.tokenId)) {
             tokens.set(
               p.tokenId,
-              app.displayTokens
-                .lookup(token)
-                .then((t) =>
-                  !t
-                    ? denial('token_invalid', 'this display link is no longer valid')
-                    : t.revokedAt !== null
-                      ? denial('token_revoked', 'this display link was revoked: ask an administrator for a new one')
-                      : null,
-                ),
+              app.displayTokens.lookup(token).then((t) => {
+                // A link lost with the store in a data reset keeps its TV (showing the notice) until an admin acknowledges it.
+                if (!t)
+                  return app.storeWatch.reset !== null ? null : denial('token_invalid', 'this display link is no longer valid')
+                return t.revokedAt !== null
+                  ? denial('token_revoked', 'this display link was revoked: ask an administrator for a new one')
+                  : null
+              }),
             )
           }
           const d = await tokens.get(p.tokenId)!
@@ -484,10 +565,13 @@ export default fp<PushOptions>(
     // changes (Redis lost or back), else every HEALTH_INTERVAL_MS.
     const sendHealth = () =>
       void health()
-        .then((h) => fanOut([[null, (to) => io.local.to(to).emit('health', h)]]))
+        .then((h) => fanOut('health', [[null, (to) => io.local.to(to).emit('health', h)]]))
         .catch((err: unknown) => app.log.warn({ err }, 'health not sent'))
     const heartbeat = setInterval(sendHealth, HEALTH_INTERVAL_MS)
     app.aggregator.on('health', sendHealth)
+    // A data reset, or the store refusing writes (or taking them again): boards are told at once.
+    app.storeWatch.on('reset', sendHealth)
+    app.storeWatch.on('writes', sendHealth)
     heartbeat.unref()
     app.registerGauge('wallboard_socket_clients', 'Connected boards and browsers', () => io.engine.clientsCount)
 
@@ -495,6 +579,8 @@ export default fp<PushOptions>(
     app.addHook('preClose', async () => {
       clearInterval(heartbeat)
       app.aggregator.off('health', sendHealth)
+      app.storeWatch.off('reset', sendHealth)
+      app.storeWatch.off('writes', sendHealth)
       clearInterval(checker)
       io.local.disconnectSockets(true)
     })

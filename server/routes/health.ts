@@ -1,10 +1,14 @@
 // Liveness and readiness for operators and load balancers.
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
+import { withDeadline } from '../store/redis.js'
+import { DataResetSchema } from './system.js'
 
 /** Ready means: Redis answers, the aggregator runs, and it is caught up with the log. */
 const MAX_READY_LAG_EVENTS = 1_000
 const MAX_READY_AGE_MS = 5_000
+/** A load balancer's probe wants an answer soon: a stalled Redis is unreachable after this long, not after the command deadline. */
+const READY_PING_MS = 1_000
 
 const health: FastifyPluginAsync = async (app) => {
   app.get(
@@ -48,6 +52,15 @@ const health: FastifyPluginAsync = async (app) => {
       lagEvents: Type.Integer({ description: 'events stored but not yet applied' }),
       asOf: Type.Union([Type.Number(), Type.Null()], { description: 'epoch ms up to which the log is applied' }),
     }),
+    store: Type.Object({
+      reset: Type.Union([DataResetSchema, Type.Null()], {
+        description:
+          'the store came back empty (a data reset) and no admin has acknowledged it yet; the process stays ready: figures continue from memory',
+      }),
+      writesRefused: Type.Union([Type.String(), Type.Null()], {
+        description: 'why the store refuses writes (its disk is full): not ready, ingest answers 503',
+      }),
+    }),
     reasons: Type.Array(Type.String()),
   })
   app.get(
@@ -63,12 +76,13 @@ const health: FastifyPluginAsync = async (app) => {
       const reasons: string[] = []
       let redis: 'ok' | 'unreachable' = 'ok'
       try {
-        await app.redis.ping()
+        await withDeadline(app.redis.ping(), READY_PING_MS, 'the readiness ping')
       } catch {
         redis = 'unreachable'
         reasons.push('redis unreachable')
       }
       const h = await app.health()
+      if (h.writesRefused !== null) reasons.push(`store refuses writes: ${h.writesRefused}`)
       // An ingest-only process holds no figures: Redis is all it needs.
       if (app.role !== 'ingest') {
         if (!app.aggregator.healthy) reasons.push('aggregator not running')
@@ -80,6 +94,7 @@ const health: FastifyPluginAsync = async (app) => {
         ready,
         redis,
         aggregator: { running: app.aggregator.healthy, active: app.aggregator.leader, lagEvents: h.lagEvents, asOf: h.asOf },
+        store: { reset: h.reset, writesRefused: h.writesRefused },
         reasons,
       })
     },

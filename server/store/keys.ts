@@ -17,6 +17,10 @@ export interface Keys {
   position: string
   /** string with a TTL: the process that is the active aggregator (server/store/lease.ts) */
   aggregatorLease: string
+  /** string: this store's epoch (JSON id and start), written once into an empty store: its loss is a data reset (server/store/epoch.ts) */
+  epoch: string
+  /** string: the data reset this store came out of (JSON), until an admin acknowledges it */
+  dataReset: string
   /** the socket.io Redis Streams adapter's stream and connection-state sessions */
   socketStream: string
   socketSessions: string
@@ -102,6 +106,8 @@ export function redisKeys(prefix: string): Keys {
     eventIds: `${base}event-ids`,
     position: `${base}agg:position`,
     aggregatorLease: `${base}agg:lease`,
+    epoch: `${base}epoch`,
+    dataReset: `${base}data-reset`,
     socketStream: `${base}socket.io`,
     socketSessions: `${base}socket.io-session:`,
     state: Object.fromEntries(STATE_TABLES.map((t) => [t, `${base}agg:${t}`])) as Record<StateTable, string>,

@@ -253,6 +253,8 @@ export async function fanoutPhase(
     const expected = { full: 0, light: 0 }
     const frames = new Map<string, number[]>()
     let bytes = 0
+    let bareFrames = 0
+    let gaps = 0
     for (const c of children) c.tell({ report: true })
     for (const c of children) {
       for (const r of await c.reports) {
@@ -267,6 +269,8 @@ export async function fanoutPhase(
         }
         frames.set(r.url, [...(frames.get(r.url) ?? []), r.updates])
         bytes += r.bytes
+        bareFrames += r.frames
+        gaps += r.gaps
       }
     }
     const light = opts.clients - full
@@ -285,6 +289,9 @@ export async function fanoutPhase(
         return `${Math.min(...n)}–${Math.max(...n)}`
       }),
       updateKBPerBareClientPerSec: light > 0 ? Math.round(bytes / light / opts.seconds / 102.4) / 10 : null,
+      updateBytesPerFrame: bareFrames > 0 ? Math.round(bytes / bareFrames) : null,
+      // deltas that did not apply to what a socket.io client held (each answered by a fresh snapshot): 0 expected
+      gaps,
       probeAck: percentiles(ack),
       failedRequests: probed.failed + loaded.failed,
       server: await Promise.all(servers.bases.map((b) => serverTimings(b, servers.key))),

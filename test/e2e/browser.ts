@@ -6,6 +6,17 @@ import path from 'node:path'
 import { type BrowserContext, chromium } from 'playwright-core'
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
+/** Headless, and nothing that reaches out to the internet or a GPU. */
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
 export async function launchBrowser(
   viewport = { width: 1920, height: 1080 },
@@ -17,16 +28,7 @@ export async function launchBrowser(
     headless: true,
     viewport,
     locale,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_FLAGS,
   })
   return {
     context,

@@ -5,8 +5,9 @@
 import type { FastifyInstance } from 'fastify'
 import { type Socket, io } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
-import type { Ack, ClientToServerEvents, FiguresUpdate, ServerToClientEvents } from '../../shared/socket.js'
+import { type FiguresReplica, applyUpdate, replicaOf } from '../../shared/figures/delta.js'
+import type { QueueFigures } from '../../shared/figures/schema.js'
+import type { Ack, ClientToServerEvents, FiguresUpdate, ServerToClientEvents, SocketSnapshot } from '../../shared/socket.js'
 import { auth, testApp } from './helpers.js'
 
 let app: FastifyInstance
@@ -24,10 +25,11 @@ afterAll(async () => {
   await app.close()
 })
 
-/** A board: its snapshot, with every update merged in as the board app does (changed queues replace). */
+/** A board: its snapshot, with every update's deltas applied as the board app does; a gap is noted. */
 async function board(): Promise<{
   socket: Socket<ServerToClientEvents, ClientToServerEvents>
   queues: Map<string, QueueFigures>
+  gaps: () => number
 }> {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(base, {
     transports: ['websocket'],
@@ -36,10 +38,19 @@ async function board(): Promise<{
   })
   sockets.push(socket)
   const queues = new Map<string, QueueFigures>()
-  socket.on('update', (u: FiguresUpdate) => u.queues.forEach((q) => queues.set(q.id, q)))
-  const snapshot = await new Promise<FiguresSnapshot>((resolve) => socket.once('snapshot', resolve))
+  let replica: FiguresReplica | null = null
+  let gaps = 0
+  socket.on('update', (u: FiguresUpdate) => {
+    if (replica === null) return gaps++
+    const applied = applyUpdate(replica, u)
+    replica = applied.replica
+    if (applied.gap) gaps++
+    for (const q of replica.queues) queues.set(q.id, q)
+  })
+  const snapshot = await new Promise<SocketSnapshot>((resolve) => socket.once('snapshot', resolve))
+  replica = replicaOf(snapshot)
   for (const q of snapshot.queues) queues.set(q.id, q)
-  return { socket, queues }
+  return { socket, queues, gaps: () => gaps }
 }
 
 /** The figures without what moves with the clock alone (the window ends, the longest wait, the rolling window's start). */
@@ -95,8 +106,10 @@ describe('updates under a burst', () => {
     expect(updates).toBeGreaterThan(0)
     expect(updates).toBeLessThan(requests.length)
 
-    for (const { socket, queues: seen } of boards) {
-      const fresh: Ack<FiguresSnapshot> = await socket.timeout(5_000).emitWithAck('snapshot:get')
+    for (const { socket, queues: seen, gaps } of boards) {
+      // Every delta applied to the revision the board held: none was missed or out of order.
+      expect(gaps()).toBe(0)
+      const fresh: Ack<SocketSnapshot> = await socket.timeout(5_000).emitWithAck('snapshot:get')
       if (!fresh.ok) throw new Error(fresh.error)
       for (const q of queues) {
         const want = fresh.data.queues.find((x) => x.id === q)

@@ -3,8 +3,15 @@
 import type { FastifyInstance } from 'fastify'
 import { type Socket, io } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FiguresSnapshot } from '../../shared/figures/schema.js'
-import type { Ack, ClientToServerEvents, FiguresUpdate, Health, ServerToClientEvents } from '../../shared/socket.js'
+import { applyUpdate, replicaOf } from '../../shared/figures/delta.js'
+import type {
+  Ack,
+  ClientToServerEvents,
+  FiguresUpdate,
+  Health,
+  ServerToClientEvents,
+  SocketSnapshot,
+} from '../../shared/socket.js'
 import { auth, testApp } from './helpers.js'
 
 let app: FastifyInstance
@@ -63,14 +70,16 @@ const postEvents = (events: unknown[]) =>
 describe('socket push', () => {
   it('sends a snapshot on connect, then an update within a fraction of a second of an event', async () => {
     const s = connect()
-    const snapshot = (await next(s, 'snapshot')) as FiguresSnapshot
+    const snapshot = (await next(s, 'snapshot')) as SocketSnapshot
     expect(snapshot.queues.find((q) => q.id === 'push-q')).toBeUndefined()
     const sentAt = Date.now()
     const updated = next(s, 'update', (u) => (u as FiguresUpdate).queues.some((q) => q.id === 'push-q'))
     await postEvents([{ id: 'push-1', type: 'call.queued', ts: sentAt - 5_000, callId: 'p1', queue: 'push-q' }])
     const update = (await updated) as FiguresUpdate
     const elapsed = Date.now() - sentAt
-    const q = update.queues.find((x) => x.id === 'push-q')!
+    // A queue new to the board comes whole, on no base.
+    expect(update.queues.find((x) => x.id === 'push-q')?.base).toBe(0)
+    const q = applyUpdate(replicaOf(snapshot), update).replica.queues.find((x) => x.id === 'push-q')!
     expect(q.live.waiting).toBe(1)
     expect(q.live.oldestQueuedAt).toBe(sentAt - 5_000)
     // Not a performance test (that is npm run bench): only that it is pushed, not polled.
@@ -82,11 +91,36 @@ describe('socket push', () => {
     await app.aggregator.drain()
     await new Promise((r) => setTimeout(r, 100)) // its own update has gone out
     const s = connect()
-    await next(s, 'snapshot')
+    const snapshot = (await next(s, 'snapshot')) as SocketSnapshot
     const updated = next(s, 'update', (u) => (u as FiguresUpdate).queues.some((q) => q.id === 'push-q'))
     await postEvents([{ id: 'push-3', type: 'call.abandoned', ts: Date.now(), callId: 'p1', queue: 'push-q' }])
     const update = (await updated) as FiguresUpdate
     expect(update.queues.map((q) => q.id)).toEqual(['push-q'])
+    // Only the fields that changed, on the revision the snapshot holds; applied, they give the figures now.
+    const delta = update.queues[0]!
+    expect(delta.base).toBe(snapshot.revs[snapshot.queues.findIndex((q) => q.id === 'push-q')])
+    expect(delta.rev).toBeGreaterThan(delta.base)
+    expect(delta.patch).not.toHaveProperty('definition')
+    expect(delta.patch).not.toHaveProperty('name')
+    const applied = applyUpdate(replicaOf(snapshot), update)
+    expect(applied.gap).toBe(false)
+    const fresh: Ack<SocketSnapshot> = await s.timeout(5_000).emitWithAck('snapshot:get')
+    if (!fresh.ok) throw new Error(fresh.error)
+    const at = fresh.data.queues.findIndex((q) => q.id === 'push-q')
+    expect(fresh.data.revs[at]).toBe(delta.rev)
+    expect(applied.replica.queues.find((q) => q.id === 'push-q')).toEqual(fresh.data.queues[at])
+  })
+
+  it('sends a board on another process (another epoch) no delta it would apply', async () => {
+    const s = connect()
+    const snapshot = (await next(s, 'snapshot')) as SocketSnapshot
+    const updated = next(s, 'update', (u) => (u as FiguresUpdate).queues.some((q) => q.id === 'push-q'))
+    await postEvents([{ id: 'push-4', type: 'call.queued', ts: Date.now(), callId: 'p4', queue: 'push-q' }])
+    const update = (await updated) as FiguresUpdate
+    // The same revisions from another process's stream: a gap, nothing applied.
+    const foreign = applyUpdate(replicaOf({ ...snapshot, epoch: `${snapshot.epoch}-other` }), update)
+    expect(foreign.gap).toBe(true)
+    expect(foreign.changed).toEqual([])
   })
 
   it('sends a health heartbeat saying how fresh the figures are', async () => {
@@ -101,7 +135,7 @@ describe('socket push', () => {
   it('answers snapshot:get with a fresh snapshot', async () => {
     const s = connect()
     await next(s, 'snapshot')
-    const res: Ack<FiguresSnapshot> = await s.timeout(5_000).emitWithAck('snapshot:get')
+    const res: Ack<SocketSnapshot> = await s.timeout(5_000).emitWithAck('snapshot:get')
     expect(res.ok).toBe(true)
     if (res.ok) expect(res.data.queues.map((q) => q.id)).toEqual(expect.arrayContaining(['push-q', 'push-other']))
   })

@@ -1,8 +1,9 @@
 // A TV as the tests see it: an admin session, a display token for a board, and a socket.io
 // client that keeps the board's figures from its snapshot and updates, and the latest health.
 import { type Socket, io } from 'socket.io-client'
-import type { FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
-import type { ClientToServerEvents, FiguresUpdate, Health, ServerToClientEvents } from '../../shared/socket.js'
+import { type FiguresReplica, applyUpdate, replicaOf } from '../../shared/figures/delta.js'
+import type { QueueFigures } from '../../shared/figures/schema.js'
+import type { ClientToServerEvents, FiguresUpdate, Health, ServerToClientEvents, SocketSnapshot } from '../../shared/socket.js'
 import { until } from './wait.js'
 
 /** An admin session's cookie and CSRF token. */
@@ -34,6 +35,8 @@ export interface Tv {
   updates: FiguresUpdate[]
   /** the board's queues as the TV holds them: its snapshot with every update since */
   queues: Map<string, QueueFigures>
+  /** snapshots received (on connection, and those it asked for after a gap) */
+  snapshots: number
   health: Health | null
   /** epoch ms of each change of `health.ok`, with its new value */
   healthChanges: Array<{ at: number; ok: boolean }>
@@ -46,20 +49,42 @@ export async function openTv(base: string, token: string): Promise<Tv> {
     forceNew: true,
     auth: { token },
   })
-  const tv: Tv = { socket, updates: [], queues: new Map(), health: null, healthChanges: [] }
-  let snapshots = 0
-  socket.on('snapshot', (s: FiguresSnapshot) => {
-    snapshots++
+  const tv: Tv = { socket, updates: [], queues: new Map(), snapshots: 0, health: null, healthChanges: [] }
+  let replica: FiguresReplica | null = null
+  const take = (s: SocketSnapshot) => {
+    tv.snapshots++
+    replica = replicaOf(s)
     tv.queues = new Map(s.queues.map((q) => [q.id, q]))
-  })
+  }
+  let resyncing = false
+  // As a board does: a delta that does not apply to what it holds means a fresh snapshot.
+  const resync = () => {
+    if (resyncing) return
+    resyncing = true
+    socket
+      .timeout(5_000)
+      .emitWithAck('snapshot:get')
+      .then((r) => r.ok && take(r.data))
+      .catch(() => undefined)
+      .finally(() => (resyncing = false))
+  }
+  socket.on('snapshot', take)
   socket.on('update', (u: FiguresUpdate) => {
     tv.updates.push(u)
-    for (const q of u.queues) tv.queues.set(q.id, q)
+    if (replica === null) return resync()
+    const applied = applyUpdate(replica, u)
+    replica = applied.replica
+    for (const id of applied.changed)
+      tv.queues.set(
+        id,
+        replica.queues.find((q) => q.id === id)!,
+      )
+    if (applied.gap) resync()
   })
   socket.on('health', (h: Health) => {
     if (tv.health?.ok !== h.ok) tv.healthChanges.push({ at: Date.now(), ok: h.ok })
     tv.health = h
   })
-  await until('the TV has its snapshot', () => socket.connected && snapshots > 0 && tv.health !== null, 10_000)
+  await until('the TV has its snapshot', () => socket.connected && tv.snapshots > 0 && tv.health !== null, 10_000)
   return tv
 }

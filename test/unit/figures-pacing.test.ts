@@ -4,10 +4,9 @@
 import { EventEmitter } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Aggregator, AppliedBatch } from '../../server/aggregate/aggregator.js'
-import { FiguresService } from '../../server/aggregate/figures.js'
+import { type FiguresChange as FiguresUpdate, FiguresService } from '../../server/aggregate/figures.js'
 import { emptyState } from '../../shared/figures/aggregate.js'
 import type { QueueFigures } from '../../shared/figures/schema.js'
-import type { FiguresUpdate } from '../../shared/socket.js'
 import { at, definitions, queued, reduce } from './fixtures.js'
 
 const defs = definitions()

@@ -27,6 +27,8 @@ const health = (
   queues,
   quietAfterSec,
   link: null,
+  clockOffsetMs: null,
+  clockSkewed: false,
 })
 
 describe('noteSource', () => {
@@ -34,7 +36,8 @@ describe('noteSource', () => {
     let row = noteSource(undefined, { ts: 1_000, queue: 'east' }, 5_000)
     row = noteSource(row, { ts: 900, queue: 'east' }, 6_000) // late event, arriving later
     row = noteSource(row, { ts: 2_000 }, 5_500) // an agent event, stored earlier than the last
-    expect(row).toEqual({ lastReceivedAt: 6_000, lastEventAt: 2_000, events: 3, queues: ['east'] })
+    // one 5 s slot of stored time, keeping its freshest event's ts − stored time (see clock-offset.ts)
+    expect(row).toEqual({ lastReceivedAt: 6_000, lastEventAt: 2_000, events: 3, queues: ['east'], clock: [[1, -3_500]] })
   })
 
   it('stops listing queues past the limit: such a source feeds every board', () => {

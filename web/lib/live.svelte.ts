@@ -1,9 +1,10 @@
-// The socket-fed store every view reads: the figures (a full snapshot, then merged updates),
+// The socket-fed store every view reads: the figures (a full snapshot, then updates' deltas applied),
 // the connection, the server clock, whether the data can still be called live, and whether the
 // server refused this board's credential (locked: no figures at all).
 // Created once in main.ts and handed down by context.
 import type { Socket } from 'socket.io-client'
 import type { Denial, DenialCode } from '../../shared/auth.js'
+import { type FiguresReplica, applyUpdate, replicaOf } from '../../shared/figures/delta.js'
 import type { AgentFigures, FiguresSnapshot, QueueFigures } from '../../shared/figures/schema.js'
 import { type SourceHealth, isFailing, sourcesOf } from '../../shared/sources.js'
 import type { Alert } from '../../shared/alerts.js'
@@ -14,6 +15,8 @@ import {
   type FiguresUpdate,
   type Health,
   type ServerToClientEvents,
+  type SocketSnapshot,
+  SILENT_AFTER_MS,
   STALE_AFTER_MS,
 } from '../../shared/socket.js'
 
@@ -25,7 +28,7 @@ export type BoardSocket = Socket<ServerToClientEvents, ClientToServerEvents>
  */
 export type BoardState = 'connecting' | 'live' | 'stale' | 'locked'
 export type BoardView = FiguresSnapshot['view']
-export type StaleReason = 'disconnected' | 'silent' | 'unhealthy' | 'behind' | 'source'
+export type StaleReason = 'disconnected' | 'silent' | 'store' | 'unhealthy' | 'behind' | 'source'
 
 const TICK_MS = 1_000
 /** How long to wait for a `snapshot:get` answer before trying again. */
@@ -90,7 +93,10 @@ export class LiveBoard {
 
   readonly staleReason: StaleReason | null = $derived.by(() => {
     if (!this.connected) return 'disconnected'
-    if (this.silentMs !== null && this.silentMs > STALE_AFTER_MS) return 'silent'
+    // Heartbeats stopped: a dropped network says so within seconds, before the figures are old.
+    if (this.silentMs !== null && this.silentMs > SILENT_AFTER_MS) return 'silent'
+    // The store refuses writes (its disk is full): nothing new is counted, and the board says why.
+    if (this.health?.writesRefused) return 'store'
     if (this.health !== null && !this.health.ok) return 'unhealthy'
     if (this.dataAgeMs === null || this.dataAgeMs > STALE_AFTER_MS) return 'behind'
     if (this.failingSources.length > 0) return 'source'
@@ -110,7 +116,13 @@ export class LiveBoard {
   private readonly socket: BoardSocket
   /** `asOf` of the figures themselves (snapshot, update), which health does not move. */
   private figuresAsOf: number | null = null
+  /** the figures with the revision of each queue in the server process's stream: what deltas apply to */
+  private replica: FiguresReplica | null = null
   private tickTimer: ReturnType<typeof setTimeout> | null = null
+  /** Client clock at the last tick (or wake): a gap much longer than a tick means the page did not run. */
+  private lastTickAt = Date.now()
+  /** Client clock when the browser froze the page; null while it runs. */
+  private frozenAt: number | null = null
   private resyncing = false
   private resyncRetry: ReturnType<typeof setTimeout> | null = null
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null
@@ -135,23 +147,56 @@ export class LiveBoard {
     s.on('reload', this.onReload)
     s.on('alert', this.onAlert)
     document.addEventListener('visibilitychange', this.onVisibilityChange)
+    document.addEventListener('freeze', this.onFreeze)
+    document.addEventListener('resume', this.onResume)
     this.tick()
     if (!s.connected) s.connect()
   }
 
   private readonly tick = (): void => {
     this.now = Date.now()
-    this.watchdog()
+    const pausedMs = this.now - this.lastTickAt
+    this.lastTickAt = this.now
+    // Shown, yet the page did not run for a while (a TV woken from sleep): as a frozen tab's return.
+    if (pausedMs > SILENT_AFTER_MS + TICK_MS && document.visibilityState === 'visible') this.wake(pausedMs)
+    else this.watchdog()
     // Align to the next whole second so the clock and every ticking wait change together.
     this.tickTimer = setTimeout(this.tick, TICK_MS - (this.now % TICK_MS) + 5)
   }
 
   private watchdog(): void {
-    if (this.connected && this.silentMs !== null && this.silentMs > SILENT_RECONNECT_MS) {
-      this.lastMessageAt = this.now
-      this.socket.disconnect()
-      this.socket.connect()
-    }
+    if (this.connected && this.silentMs !== null && this.silentMs > SILENT_RECONNECT_MS) this.reconnectNow()
+  }
+
+  /** A new connection now, whatever the state of this one (its snapshot follows); the silence clock restarts. */
+  private reconnectNow(): void {
+    this.lastMessageAt = this.now
+    this.socket.disconnect()
+    this.socket.connect()
+  }
+
+  /**
+   * The page runs again after it did not for `pausedMs` (a frozen tab resumed, a TV woken from
+   * sleep): its messages and timers were held. Past a few missed heartbeats the server has most
+   * likely dropped the connection (it answered no ping), or soon will: a new connection, whose
+   * snapshot follows at once, beats waiting for socket.io to notice and back off. A short pause
+   * only asks for a fresh snapshot.
+   */
+  private wake(pausedMs: number): void {
+    this.now = this.lastTickAt = Date.now()
+    if (this.denial !== null) return
+    if (pausedMs > SILENT_AFTER_MS) this.reconnectNow()
+    else this.resync()
+  }
+
+  /** The browser freezes the page (a background tab): nothing runs until `resume`. */
+  private readonly onFreeze = (): void => {
+    this.frozenAt = Date.now()
+  }
+
+  private readonly onResume = (): void => {
+    this.wake(this.frozenAt === null ? 0 : Date.now() - this.frozenAt)
+    this.frozenAt = null
   }
 
   private heard(serverNow: number): void {
@@ -245,6 +290,7 @@ export class LiveBoard {
     this.alerts = []
     this.agents = []
     this.view = null
+    this.replica = null
     this.asOf = this.figuresAsOf = null
     this.health = null
     this.hasData = false
@@ -279,7 +325,7 @@ export class LiveBoard {
     }, delayMs)
   }
 
-  private readonly onSnapshot = (snapshot: FiguresSnapshot): void => {
+  private readonly onSnapshot = (snapshot: SocketSnapshot): void => {
     if (this.denial !== null) return
     this.heard(snapshot.serverNow)
     this.applySnapshot(snapshot)
@@ -313,7 +359,8 @@ export class LiveBoard {
     })
   }
 
-  private applySnapshot(snapshot: FiguresSnapshot): void {
+  private applySnapshot(snapshot: SocketSnapshot): void {
+    this.replica = replicaOf(snapshot)
     this.queues = snapshot.queues
     this.view = snapshot.view
     this.timeZone = snapshot.timezone
@@ -325,8 +372,22 @@ export class LiveBoard {
   private readonly onUpdate = (update: FiguresUpdate): void => {
     if (this.denial !== null) return
     this.heard(update.serverNow)
-    if (!this.hasData || (this.figuresAsOf !== null && (update.asOf === null || update.asOf < this.figuresAsOf))) {
+    if (
+      this.replica === null ||
+      !this.hasData ||
+      (this.figuresAsOf !== null && (update.asOf === null || update.asOf < this.figuresAsOf))
+    ) {
       // Time went backwards (another server process, a restore): only a full snapshot is safe.
+      this.resync()
+      return
+    }
+    // Only the queues whose delta applies to the revision held change (new objects, the others
+    // kept); a delta on another base (a missed update, another process) is left out, and a fresh
+    // snapshot asked for: a queue is never shown with a delta applied to the wrong figures.
+    const applied = applyUpdate(this.replica, update)
+    this.replica = applied.replica
+    if (applied.changed.length > 0) this.queues = applied.replica.queues
+    if (applied.gap) {
       this.resync()
       return
     }
@@ -334,7 +395,6 @@ export class LiveBoard {
       this.figuresAsOf = update.asOf
       if (this.asOf === null || update.asOf > this.asOf) this.asOf = update.asOf
     }
-    this.queues = mergeById(this.queues, update.queues)
   }
 
   private readonly onHealth = (health: Health): void => {
@@ -394,6 +454,8 @@ export class LiveBoard {
     s.off('reload', this.onReload)
     s.off('alert', this.onAlert)
     document.removeEventListener('visibilitychange', this.onVisibilityChange)
+    document.removeEventListener('freeze', this.onFreeze)
+    document.removeEventListener('resume', this.onResume)
     for (const t of [this.tickTimer, this.resyncRetry, this.reconnectTimer]) if (t !== null) clearTimeout(t)
   }
 }
