@@ -5,11 +5,12 @@
 // server's event loop stays responsive (liveness answers at once) and every ingest request is
 // answered within the store's per-command deadline (5 s) of its arrival: 503 with Retry-After
 // while Redis does not answer, never a 200 for an event not confirmed stored, never a hang. TVs
-// say stale within 3 s and fresh soon after. A burst of large requests is under way as the stall begins, so that some
-// appends reach Redis only to wait there: Redis carries them out when it resumes, after their
-// requests were answered 503, and the sender's resend of the same ids finds them stored
-// (duplicates), so nothing is counted twice: the log and the figures equal the ledger's. And the
-// aggregator's lease is lost when its ttl runs out unconfirmed, not at the renewal's later deadline.
+// say stale within 3 s and fresh soon after. A burst of large requests has reached the server as
+// the stall begins, their events following just after, so that their appends reach Redis only to
+// wait there: Redis carries them out when it resumes, after their requests were answered 503, and
+// the sender's resend of the same ids finds them stored (duplicates), so nothing is counted twice:
+// the log and the figures equal the ledger's. And the aggregator's lease is lost when its ttl runs
+// out unconfirmed, not at the renewal's later deadline.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -113,8 +114,8 @@ describe.each(stalls)('Redis stalled by $how for $seconds s', ({ how, seconds })
     let stopped = false
     try {
       const tv = await openTv(server.base, await displayToken(server.base, ADMIN_PASSWORD))
-      // 100 events/s in requests of 10, from before the stall to a few seconds after it. (The
-      // ledger resends what was refused one request at a time: fewer, larger requests settle sooner.)
+      // 100 events/s in requests of 10, from before the stall to a few seconds after it. (Fewer,
+      // larger requests: fewer to resend once the stall is over.)
       const calls = Math.round(((seconds + 5) * 100) / 3.5)
       const events = deliveryOrder(generateTraffic({ seed: 41, startMs: Date.now() - 60 * 60_000, calls }), 4)
       const ledger = new Ledger({ bases: [server.base], key: KEY, events, ratePerSec: 10, batch: 10, timeoutMs: 10_000 })
@@ -130,6 +131,10 @@ describe.each(stalls)('Redis stalled by $how for $seconds s', ({ how, seconds })
       })
       expect(created.status).toBe(201)
       const burstKey = ((await created.json()) as { secret: string }).secret
+      // Each request of the burst reaches the server (which counts it) at once, its events only once
+      // the stall has begun: their appends are sent to a Redis that does not answer.
+      let releaseBodies = () => {}
+      const holdBodies = new Promise<void>((r) => (releaseBodies = r))
       const burst = new Ledger({
         bases: [server.base],
         key: burstKey,
@@ -137,13 +142,13 @@ describe.each(stalls)('Redis stalled by $how for $seconds s', ({ how, seconds })
         ratePerSec: 1_000,
         batch: BURST_BATCH,
         timeoutMs: 10_000,
+        holdBodies,
       })
       ledger.start()
       await sleep(1_500)
 
       // The stall begins as soon as the rate limit has counted every request of the burst (sent
-      // with a key of its own, counted on its own): their appends are then on their way to Redis,
-      // or about to be sent, each of 500 events taking the server a while to read and check.
+      // with a key of its own, counted on its own); then their events follow.
       const counter = `${redisKeys('wb:').rateLimit}POST/api/v1/events-key:${hashSecret(`Bearer ${burstKey}`)}`
       const burstRequests = Math.ceil(burstEvents.length / BURST_BATCH)
       // A request of no events first: the key's lookup is then cached (2 s), not a Redis call that would stall.
@@ -162,6 +167,7 @@ describe.each(stalls)('Redis stalled by $how for $seconds s', ({ how, seconds })
       else await control.call('CLIENT', 'PAUSE', String(seconds * 1_000), how === 'CLIENT PAUSE ALL' ? 'ALL' : 'WRITE')
       stopped = true
       const stoppedAt = Date.now()
+      releaseBodies()
 
       // The event loop is not blocked behind Redis: liveness answers at once, again and again.
       const probes: number[] = []

@@ -14,6 +14,11 @@ export interface LedgerOptions {
   batch?: number
   /** a request unanswered after this long counts as failed (and its events are retried later) */
   timeoutMs?: number
+  /**
+   * Holds back each first send's body after its first byte until this settles: the server has the
+   * request (and counts it) but not its events yet. Resends are not held.
+   */
+  holdBodies?: Promise<void>
 }
 
 export interface Answer {
@@ -52,7 +57,7 @@ export class Ledger {
       while (this.sent < due && this.next < this.opts.events.length) {
         const events = this.opts.events.slice(this.next, this.next + batch)
         this.next += events.length
-        this.send(events)
+        this.send(events, this.opts.holdBodies)
       }
       this.timer = this.next < this.opts.events.length ? setTimeout(tick, 5) : null
     }
@@ -91,13 +96,14 @@ export class Ledger {
     }
   }
 
-  private send(events: RawEvent[]): void {
+  private send(events: RawEvent[], hold?: Promise<void>): void {
     const base = this.opts.bases[this.sent++ % this.opts.bases.length]!
     const sentAt = Date.now()
+    const json = JSON.stringify(events)
     const request = fetch(`${base}/api/v1/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.opts.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(events),
+      ...(hold ? { body: heldBody(json, hold), duplex: 'half' as const } : { body: json }),
       signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5_000),
     })
       .then(async (res) => {
@@ -128,4 +134,17 @@ export class Ledger {
       .finally(() => this.inFlight.delete(request))
     this.inFlight.add(request)
   }
+}
+
+/** A request body whose first byte goes at once and the rest once `hold` settles. */
+function heldBody(text: string, hold: Promise<void>): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text)
+  return new ReadableStream({
+    async start(controller) {
+      controller.enqueue(bytes.subarray(0, 1))
+      await hold.catch(() => undefined)
+      controller.enqueue(bytes.subarray(1))
+      controller.close()
+    },
+  })
 }
