@@ -203,6 +203,14 @@ export default fp<PushOptions>(
       }
     }
 
+    /**
+     * Whether the store is in a data reset not yet acknowledged (looked at first when it is not
+     * known to be: a store just back empty may not have been noticed yet). What was lost with the
+     * store (a display link, a board) then turns no one away: a TV keeps what it shows, with the notice.
+     */
+    const inDataReset = async (): Promise<boolean> =>
+      app.storeWatch.reset !== null || !(await app.storeWatch.check()) || app.storeWatch.reset !== null
+
     const snapshotFor = (decision: Extract<ViewDecision, { ok: true }>, view: ViewRequest): SocketSnapshot => {
       const shown: SocketSnapshot['view'] =
         'board' in view
@@ -280,7 +288,11 @@ export default fp<PushOptions>(
         const d = decideView(socket.data.principal, socket.data.view, app.directory)
         if (!d.ok) {
           ack({ ok: false, error: d.reason })
-          deny(socket, denial('forbidden', d.reason))
+          void inDataReset()
+            .catch(() => false)
+            .then((reset) => {
+              if (!reset) deny(socket, denial('forbidden', d.reason))
+            })
           return
         }
         ack({ ok: true, data: snapshotFor(d, socket.data.view) })
@@ -451,10 +463,9 @@ export default fp<PushOptions>(
           if (!tokens.has(p.tokenId)) {
             tokens.set(
               p.tokenId,
-              app.displayTokens.lookup(token).then((t) => {
-                // A link lost with the store in a data reset keeps its TV (showing the notice) until an admin acknowledges it.
-                if (!t)
-                  return app.storeWatch.reset !== null ? null : denial('token_invalid', 'this display link is no longer valid')
+              app.displayTokens.lookup(token).then(async (t) => {
+                // A link lost with the store in a data reset keeps its TV until an admin acknowledges it.
+                if (!t) return (await inDataReset()) ? null : denial('token_invalid', 'this display link is no longer valid')
                 return t.revokedAt !== null
                   ? denial('token_revoked', 'this display link was revoked: ask an administrator for a new one')
                   : null
@@ -500,7 +511,9 @@ export default fp<PushOptions>(
         const before = [...socket.rooms].filter(isViewRoom).sort()
         const decision = decideView(socket.data.principal, socket.data.view, app.directory)
         if (!decision.ok) {
-          deny(socket, denial('forbidden', decision.reason))
+          // A board lost in a data reset: the TV keeps its rooms (the first start's board comes back
+          // at once; another, once an admin acknowledged the reset without re-creating it, denies).
+          if (!(await inDataReset())) deny(socket, denial('forbidden', decision.reason))
           continue
         }
         const changed = before.join('|') !== [...decision.rooms].sort().join('|')

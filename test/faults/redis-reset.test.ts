@@ -147,7 +147,7 @@ describe.each(outages)('Redis restarted empty (persistence lost) after %i s away
       expect(toldAfterMs).toBeLessThanOrEqual(2_000)
 
       await until('every event sent', () => after.done, 60_000)
-      // What was refused is sent again one request at a time (0.1 s apart): a long outage leaves hundreds.
+      // What was refused is sent again: a long outage leaves hundreds of requests.
       await after.settle(150_000)
       expect(before.refused).toEqual([])
       expect(after.refused).toEqual([])
@@ -171,6 +171,8 @@ describe.each(outages)('Redis restarted empty (persistence lost) after %i s away
       const counts = (tvQueues: Map<string, { live: { waiting: number }; windows: { today?: object } }>) =>
         [...tvQueues].map(([id, q]) => [id, q.live.waiting, { ...q.windows.today, to: null }]).sort()
       await until('the TV equal to a fresh one', () => JSON.stringify(counts(tv.queues)) === JSON.stringify(counts(fresh.queues)))
+      // Its link and board were lost with the store, even before the reset was noticed: it was never turned away.
+      expect(tv.disconnects).toEqual([])
       expect(fresh.health?.reset).toEqual(reset)
 
       // An admin acknowledges: the notice leaves the TV, the alert resolves (and is told), audited.

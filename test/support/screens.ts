@@ -37,6 +37,11 @@ export interface Tv {
   queues: Map<string, QueueFigures>
   /** snapshots received (on connection, and those it asked for after a gap) */
   snapshots: number
+  /** updates that did not apply to what the TV held, and the errors of the snapshots it then asked for */
+  gaps: number
+  resyncErrors: string[]
+  /** why the connection closed, and why a reconnection was refused, in order */
+  disconnects: string[]
   health: Health | null
   /** epoch ms of each change of `health.ok`, with its new value */
   healthChanges: Array<{ at: number; ok: boolean }>
@@ -49,7 +54,17 @@ export async function openTv(base: string, token: string): Promise<Tv> {
     forceNew: true,
     auth: { token },
   })
-  const tv: Tv = { socket, updates: [], queues: new Map(), snapshots: 0, health: null, healthChanges: [] }
+  const tv: Tv = {
+    socket,
+    updates: [],
+    queues: new Map(),
+    snapshots: 0,
+    gaps: 0,
+    resyncErrors: [],
+    disconnects: [],
+    health: null,
+    healthChanges: [],
+  }
   let replica: FiguresReplica | null = null
   const take = (s: SocketSnapshot) => {
     tv.snapshots++
@@ -64,11 +79,14 @@ export async function openTv(base: string, token: string): Promise<Tv> {
     socket
       .timeout(5_000)
       .emitWithAck('snapshot:get')
-      .then((r) => r.ok && take(r.data))
-      .catch(() => undefined)
+      .then((r) => (r.ok ? take(r.data) : tv.resyncErrors.push(r.error)))
+      .catch((err: unknown) => tv.resyncErrors.push(String(err)))
       .finally(() => (resyncing = false))
   }
   socket.on('snapshot', take)
+  socket.on('disconnect', (reason) => tv.disconnects.push(`${Date.now()} disconnect: ${reason}`))
+  socket.on('denied', (d) => tv.disconnects.push(`${Date.now()} denied: ${d.code} ${d.message}`))
+  socket.on('connect_error', (err) => tv.disconnects.push(`${Date.now()} connect_error: ${err.message}`))
   socket.on('update', (u: FiguresUpdate) => {
     tv.updates.push(u)
     if (replica === null) return resync()
@@ -79,7 +97,10 @@ export async function openTv(base: string, token: string): Promise<Tv> {
         id,
         replica.queues.find((q) => q.id === id)!,
       )
-    if (applied.gap) resync()
+    if (applied.gap) {
+      tv.gaps++
+      resync()
+    }
   })
   socket.on('health', (h: Health) => {
     if (tv.health?.ok !== h.ok) tv.healthChanges.push({ at: Date.now(), ok: h.ok })
