@@ -6,7 +6,9 @@
 // Chromium. Ingest is also reported as a fraction of the bare Redis write path measured in the
 // same run (test/bench/redis-baseline.ts), so numbers compare across machines. Then the queue_log follower: lines appended at 20,000/s, lag from append to
 // acknowledgement. Last, event → pixels: a board in Chromium, probes to painted figures (pixels.ts).
-// Bounded in time: about five minutes. `--only queue-log|latency|pixels` runs that part alone.
+// After the batch phase, the aggregator's own baseline: the same traffic through the pure reducer
+// alone (reducer.ts), to read the catch-up against. Bounded in time: about five minutes.
+// `--only queue-log|latency|pixels|reducer` runs that part alone.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -25,6 +27,7 @@ import { cpuMeter } from './cpu-time.js'
 import { type FixedRateResult, fixedRate as runAtFixedRate } from './fixed-rate.js'
 import { followerBench } from './queue-log.js'
 import { redisBaseline } from './redis-baseline.js'
+import { reducerBaseline } from './reducer.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -343,6 +346,10 @@ async function main() {
       console.log('event → socket client latency     ', await latency(redis.url))
       return
     }
+    if (args.only === 'reducer') {
+      console.log('aggregation alone (pure reducer)  ', reducerBaseline(trafficSource('reducer'), 50_000 * DURATION_SEC))
+      return
+    }
     if (args.only === 'pixels') {
       console.log('event → pixels (Chromium)         ', await pixels(redis.url))
       return
@@ -376,6 +383,11 @@ async function main() {
       ...batched,
       vsRedis: fraction(batched.eventsPerSec, baseBatch.eventsPerSec),
     })
+    // As many events as the batch phase stored, of the same traffic, while nothing else runs.
+    console.log(
+      'aggregation alone (pure reducer)  ',
+      reducerBaseline(trafficSource('reducer'), batched.eventsPerSec * DURATION_SEC),
+    )
     const lat = await latency(redis.url)
     console.log('event → socket client latency     ', lat)
     await queueLogPhase(redis.url)
