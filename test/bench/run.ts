@@ -8,7 +8,7 @@
 // acknowledgement. Last, event → pixels: a board in Chromium, probes to painted figures (pixels.ts).
 // After the batch phase, the aggregator's own baseline: the same traffic through the pure reducer
 // alone (reducer.ts), to read the catch-up against. Bounded in time: about five minutes.
-// `--only queue-log|latency|pixels|reducer` runs that part alone.
+// `--only queue-log|latency|pixels|batch|reducer` runs that part alone.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -123,6 +123,8 @@ async function ingest(
   connections: number,
   tag: string,
   fixedRate?: { server: ServerProcess; redisUrl: string; rate: number; p99Ms: number },
+  /** the process that aggregates, when `base` only takes ingest: the catch-up is read there */
+  aggregating = base,
 ): Promise<ClosedLoopIngest & { atFixedRate?: FixedRateIngest[] }> {
   const next = trafficSource(tag)
   const result = await autocannon({
@@ -138,7 +140,7 @@ async function ingest(
       },
     ],
   })
-  const lagMs = await waitCaughtUp(base)
+  const lagMs = await waitCaughtUp(aggregating)
   const closedLoop: ClosedLoopIngest = {
     eventsPerSec: Math.round(result.requests.average * batch),
     requestsPerSec: Math.round(result.requests.average),
@@ -329,6 +331,34 @@ async function queueLogPhase(redisUrl: string): Promise<void> {
   }
 }
 
+const fraction = (ingested: number, bare: number) => `${Math.round((100 * ingested) / bare)} % of the bare Redis write path`
+
+/**
+ * Batches of 100, closed loop: to the `all` process, then to an ingest process while the `all`
+ * process aggregates (the deployment the README gives for busy sources; the catch-up is read at the
+ * aggregating process); then as many events of the same traffic through the pure reducer alone.
+ */
+async function batchPhases(redisUrl: string, server: ServerProcess, bareBatchPerSec: number): Promise<void> {
+  const batched = await ingest(server.base, 100, 16, 'batch')
+  console.log('ingest, batches of 100            ', { ...batched, vsRedis: fraction(batched.eventsPerSec, bareBatchPerSec) })
+  const taking = await startServer(redisUrl, 'wb:', 'ingest')
+  try {
+    const split = await ingest(taking.base, 100, 16, 'batch-split', undefined, server.base)
+    console.log('  to an ingest process, the all process aggregating', {
+      ...split,
+      vsRedis: fraction(split.eventsPerSec, bareBatchPerSec),
+    })
+  } finally {
+    taking.child.kill('SIGTERM')
+    await new Promise((r) => taking.child.once('exit', r))
+  }
+  // Nothing else runs meanwhile: the aggregator's own baseline, to read the catch-ups against.
+  console.log(
+    'aggregation alone (pure reducer)  ',
+    reducerBaseline(trafficSource('reducer'), batched.eventsPerSec * DURATION_SEC),
+  )
+}
+
 async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wallboard-bench-'))
   const redis = await startRedisServer({ dir })
@@ -344,6 +374,18 @@ async function main() {
     }
     if (args.only === 'latency') {
       console.log('event → socket client latency     ', await latency(redis.url))
+      return
+    }
+    if (args.only === 'batch') {
+      const baseBatch = await redisBaseline(redis.url, {
+        seconds: DURATION_SEC,
+        batch: 100,
+        outstanding: 16,
+        prefix: 'baseline-batch:',
+        next: trafficSource('base-batch'),
+      })
+      console.log('bare Redis write path, 100 events ', baseBatch)
+      await batchPhases(redis.url, server, baseBatch.eventsPerSec)
       return
     }
     if (args.only === 'reducer') {
@@ -367,7 +409,6 @@ async function main() {
     const baseBatch = await base(100, 16, 'batch')
     console.log('bare Redis write path, 1 event    ', baseSingle)
     console.log('bare Redis write path, 100 events ', baseBatch)
-    const fraction = (ingested: number, bare: number) => `${Math.round((100 * ingested) / bare)} % of the bare Redis write path`
     const { atFixedRate = [], ...single } = await ingest(server.base, 1, 64, 'single', {
       server,
       redisUrl: redis.url,
@@ -378,16 +419,7 @@ async function main() {
       vsRedis: fraction(single.eventsPerSec, baseSingle.eventsPerSec),
     })
     for (const { deployment, rate, ...r } of atFixedRate) console.log(`  at a fixed ${rate}/s, ${deployment}`.padEnd(35), r)
-    const batched = await ingest(server.base, 100, 16, 'batch')
-    console.log('ingest, batches of 100            ', {
-      ...batched,
-      vsRedis: fraction(batched.eventsPerSec, baseBatch.eventsPerSec),
-    })
-    // As many events as the batch phase stored, of the same traffic, while nothing else runs.
-    console.log(
-      'aggregation alone (pure reducer)  ',
-      reducerBaseline(trafficSource('reducer'), batched.eventsPerSec * DURATION_SEC),
-    )
+    await batchPhases(redis.url, server, baseBatch.eventsPerSec)
     const lat = await latency(redis.url)
     console.log('event → socket client latency     ', lat)
     await queueLogPhase(redis.url)
