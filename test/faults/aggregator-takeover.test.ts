@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { RawEvent } from '../../shared/events.js'
 import { computeAgentFigures, computeFigures } from '../../shared/figures/compute.js'
+import { TZ } from '../support/fault-server.js'
 import { referenceOf } from '../support/reference.js'
 import { type ServerProcess, getJson, killAll, postBatch, startServer } from '../support/server-process.js'
 import { deliveryOrder, generateTraffic } from '../support/traffic.js'
@@ -17,7 +18,6 @@ import { until } from '../support/wait.js'
 
 const KEY = `scale-test-key-${randomBytes(8).toString('hex')}`
 const ADMIN_PASSWORD = `scale-test-${randomBytes(8).toString('hex')}`
-const TZ = 'Asia/Shanghai'
 
 afterAll(killAll)
 

@@ -9,48 +9,23 @@
 // 7 s (3 min); the server's figures are the ledger's.
 import { randomBytes } from 'node:crypto'
 import type { Page } from 'playwright-core'
-import type { Screen } from '../../shared/admin.js'
 import { SILENT_AFTER_MS } from '../../shared/socket.js'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import {
-  type TvBrowser,
-  boardState,
-  buildWeb,
-  differing,
-  launchTvBrowser,
-  openBoard,
-  rendered,
-  untilSame,
-} from '../support/board-page.js'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { boardState, differing, openBoard, rendered, untilSame, useTvBrowser } from '../support/board-page.js'
+import { ADMIN_PASSWORD, FULL, KEY, TZ, startFaultServer } from '../support/fault-server.js'
 import { expectExact } from '../support/exact.js'
 import { Ledger } from '../support/ledger.js'
 import { type Proxy, startProxy } from '../support/proxy.js'
-import { displayToken, login } from '../support/screens.js'
-import { type ServerProcess, killAll, startServer } from '../support/server-process.js'
+import { displayToken, login, tvConnections } from '../support/screens.js'
+import { type ServerProcess, killAll } from '../support/server-process.js'
 import { deliveryOrder, generateTraffic } from '../support/traffic.js'
 import { until } from '../support/wait.js'
 
-const KEY = `fault-key-${randomBytes(8).toString('hex')}`
-const ADMIN_PASSWORD = `fault-admin-${randomBytes(8).toString('hex')}`
-const TZ = 'Asia/Shanghai'
-const FULL = process.env['FAULTS_FULL'] === '1'
 /** The board says stale this soon after its link went quiet: heartbeats missed, and its once-a-second tick and a render. */
 const STALE_WITHIN_MS = SILENT_AFTER_MS + 1_500
 
-let web: Awaited<ReturnType<typeof buildWeb>>
-let browser: TvBrowser
-beforeAll(async () => {
-  web = await buildWeb()
-  browser = await launchTvBrowser()
-})
-afterAll(async () => {
-  killAll()
-  try {
-    await browser?.close()
-  } finally {
-    web?.remove()
-  }
-})
+const tvs = useTvBrowser()
+afterAll(killAll)
 
 interface Scene {
   server: ServerProcess
@@ -66,29 +41,19 @@ interface Scene {
 /** A server process, a proxy in front of it, and a TV board opened through the proxy. */
 async function scene(): Promise<Scene> {
   const prefix = `net:${randomBytes(4).toString('hex')}:`
-  const server = await startServer({
-    redisUrl: inject('redisUrl'),
-    prefix,
-    key: KEY,
-    timezone: TZ,
-    env: { WALLBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD, WALLBOARD_WEB_DIR: web.dir },
-  })
+  const server = await startFaultServer(inject('redisUrl'), { prefix, env: { WALLBOARD_WEB_DIR: tvs.web.dir } })
   const proxy = await startProxy(server.base)
   const token = await displayToken(server.base, ADMIN_PASSWORD)
-  const board = await openBoard(browser.context, proxy.base, token)
+  const board = await openBoard(tvs.browser.context, proxy.base, token)
   const admin = await login(server.base, ADMIN_PASSWORD)
   return {
     server,
     proxy,
     token,
     board,
-    async tvConnections() {
-      const res = await fetch(`${server.base}/api/v1/screens`, { headers: { cookie: admin.cookie } })
-      const { screens } = (await res.json()) as { screens: Screen[] }
-      return screens.filter((x) => x.kind === 'tv').map((x) => x.id)
-    },
+    tvConnections: () => tvConnections(server.base, admin.cookie),
     async end() {
-      for (const page of browser.context.pages()) await page.close()
+      for (const page of tvs.browser.context.pages()) await page.close()
       await proxy.close()
       await server.kill()
     },
@@ -136,8 +101,7 @@ describe.each(drops)('a TV whose network is black-holed for %i s while events st
         )
         const staleAfterMs = Date.now() - droppedAt
 
-        await until('every event sent', () => ledger.done, (sendSec + 30) * 1_000)
-        await ledger.settle()
+        await ledger.settle(30_000, (sendSec + 30) * 1_000)
         expect(ledger.refused).toEqual([])
         expect(ledger.acknowledged.size).toBe(new Set(events.map((e) => e.id)).size)
         await expectExact({
@@ -148,7 +112,7 @@ describe.each(drops)('a TV whose network is black-holed for %i s while events st
           offered: calls,
         })
         // A board opened meanwhile, straight to the server: what the TV must show once it is back.
-        const fresh = await openBoard(browser.context, s.server.base, s.token)
+        const fresh = await openBoard(tvs.browser.context, s.server.base, s.token)
         const missed = differing(await rendered(s.board), await rendered(fresh))
         const during = await boardState(s.board)
         const quietMs = dropSec * 1_000 - (Date.now() - droppedAt)
@@ -191,7 +155,7 @@ describe('a TV whose connection is reset', () => {
     const s = await scene()
     try {
       const events = deliveryOrder(generateTraffic({ seed: 62, startMs: Date.now() - 60 * 60_000, calls: 30 }), 3)
-      const fresh = await openBoard(browser.context, s.server.base, s.token)
+      const fresh = await openBoard(tvs.browser.context, s.server.base, s.token)
       s.proxy.cut()
       const cutAt = Date.now()
       // Events while the board is away: it must pick them up from the snapshot of its new connection.
@@ -205,8 +169,7 @@ describe('a TV whose connection is reset', () => {
         },
         5_000,
       )
-      await until('every event sent', () => ledger.done, 30_000)
-      await ledger.settle()
+      await ledger.settle(30_000, 30_000)
       await untilSame(s.board, fresh, 10_000)
       const recoveredMs = Date.now() - cutAt
       console.log(`board connection reset: ${stale.reason}, equal to a fresh board ${recoveredMs} ms after the reset`)

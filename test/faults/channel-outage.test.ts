@@ -14,13 +14,11 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { ChannelView, Notification } from '../../shared/channels.js'
 import { startRedisServer } from '../../server/store/redis-server.js'
+import { ADMIN_PASSWORD, FULL, KEY } from '../support/fault-server.js'
 import { login } from '../support/screens.js'
 import { killAll, postBatch, startServer } from '../support/server-process.js'
 import { until } from '../support/wait.js'
 
-const KEY = `fault-key-${randomBytes(8).toString('hex')}`
-const ADMIN_PASSWORD = `fault-admin-${randomBytes(8).toString('hex')}`
-const FULL = process.env['FAULTS_FULL'] === '1'
 const OUTAGE_MS = FULL ? 60_000 : 10_000
 /** the outbox's backoff, as the server is configured: full jitter in [0, min(MAX, MIN × 2^(attempt − 1))] */
 const RETRY_MIN_MS = FULL ? 1_000 : 250

@@ -4,46 +4,20 @@
 // with a clock that jumped and figures of minutes ago. On return the board must render exactly
 // what a freshly opened board renders within 2 s; the server's figures are the ledger's.
 import { randomBytes } from 'node:crypto'
-import type { Screen } from '../../shared/admin.js'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import {
-  type TvBrowser,
-  boardState,
-  buildWeb,
-  differing,
-  launchTvBrowser,
-  openBoard,
-  rendered,
-  untilSame,
-} from '../support/board-page.js'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { boardState, differing, openBoard, rendered, untilSame, useTvBrowser } from '../support/board-page.js'
+import { ADMIN_PASSWORD, FULL, KEY, TZ, startFaultServer } from '../support/fault-server.js'
 import { expectExact } from '../support/exact.js'
 import { Ledger } from '../support/ledger.js'
-import { displayToken, login } from '../support/screens.js'
-import { killAll, startServer } from '../support/server-process.js'
+import { displayToken, login, tvConnections } from '../support/screens.js'
+import { killAll } from '../support/server-process.js'
 import { deliveryOrder, generateTraffic } from '../support/traffic.js'
-import { until } from '../support/wait.js'
 
-const KEY = `fault-key-${randomBytes(8).toString('hex')}`
-const ADMIN_PASSWORD = `fault-admin-${randomBytes(8).toString('hex')}`
-const TZ = 'Asia/Shanghai'
-const FULL = process.env['FAULTS_FULL'] === '1'
 /** From the tab's return to figures equal to a fresh board's. */
 const RESYNC_WITHIN_MS = 2_000
 
-let web: Awaited<ReturnType<typeof buildWeb>>
-let browser: TvBrowser
-beforeAll(async () => {
-  web = await buildWeb()
-  browser = await launchTvBrowser()
-})
-afterAll(async () => {
-  killAll()
-  try {
-    await browser?.close()
-  } finally {
-    web?.remove()
-  }
-})
+const tvs = useTvBrowser()
+afterAll(killAll)
 
 const pauses = FULL ? [30, 300] : [30]
 
@@ -51,23 +25,15 @@ describe.each(pauses)('a TV tab hidden and frozen for %i s while events stream i
   it(
     'equals a freshly opened board within 2 s of its return',
     async () => {
-      const server = await startServer({
-        redisUrl: inject('redisUrl'),
+      const server = await startFaultServer(inject('redisUrl'), {
         prefix: `tab:${randomBytes(4).toString('hex')}:`,
-        key: KEY,
-        timezone: TZ,
-        env: { WALLBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD, WALLBOARD_WEB_DIR: web.dir },
+        env: { WALLBOARD_WEB_DIR: tvs.web.dir },
       })
       try {
         const token = await displayToken(server.base, ADMIN_PASSWORD)
         const admin = await login(server.base, ADMIN_PASSWORD)
-        /** The connections of the TVs on the server now. */
-        const tvConnections = async () => {
-          const res = await fetch(`${server.base}/api/v1/screens`, { headers: { cookie: admin.cookie } })
-          return ((await res.json()) as { screens: Screen[] }).screens.filter((x) => x.kind === 'tv').map((x) => x.id)
-        }
-        const tv = await openBoard(browser.context, server.base, token)
-        const [connection, ...others] = await tvConnections()
+        const tv = await openBoard(tvs.browser.context, server.base, token)
+        const [connection, ...others] = await tvConnections(server.base, admin.cookie)
         expect(others).toEqual([])
         const calls = pauseSec <= 30 ? 100 : 600
         const events = deliveryOrder(
@@ -89,10 +55,9 @@ describe.each(pauses)('a TV tab hidden and frozen for %i s while events stream i
         const before = await rendered(tv)
         expect(before.length).toBeGreaterThan(0)
 
-        await browser.freeze(tv)
+        await tvs.browser.freeze(tv)
         const frozenAt = Date.now()
-        await until('every event sent', () => ledger.done, (sendSec + 30) * 1_000)
-        await ledger.settle()
+        await ledger.settle(30_000, (sendSec + 30) * 1_000)
         expect(ledger.refused).toEqual([])
         expect(ledger.acknowledged.size).toBe(new Set(events.map((e) => e.id)).size)
         await expectExact({
@@ -102,7 +67,7 @@ describe.each(pauses)('a TV tab hidden and frozen for %i s while events stream i
           acknowledged: [...ledger.acknowledged.values()],
           offered: calls,
         })
-        const fresh = await openBoard(browser.context, server.base, token)
+        const fresh = await openBoard(tvs.browser.context, server.base, token)
         expect(Date.now() - frozenAt).toBeLessThan(pauseSec * 1_000)
         await new Promise((r) => setTimeout(r, pauseSec * 1_000 - (Date.now() - frozenAt)))
 
@@ -110,8 +75,8 @@ describe.each(pauses)('a TV tab hidden and frozen for %i s while events stream i
         const missed = differing(await rendered(tv), await rendered(fresh))
         expect(missed.length).toBeGreaterThan(0)
         // The server dropped the frozen page's connection (it answered no ping): the tab comes back to a closed socket.
-        expect(await tvConnections()).not.toContain(connection)
-        await browser.resume(tv)
+        expect(await tvConnections(server.base, admin.cookie)).not.toContain(connection)
+        await tvs.browser.resume(tv)
         const resumedAt = Date.now()
         await untilSame(tv, fresh, 30_000)
         const resyncedMs = Date.now() - resumedAt
@@ -122,7 +87,7 @@ describe.each(pauses)('a TV tab hidden and frozen for %i s while events stream i
         expect(state.state).toBe('live')
         expect(resyncedMs).toBeLessThanOrEqual(RESYNC_WITHIN_MS)
       } finally {
-        for (const page of browser.context.pages()) await page.close()
+        for (const page of tvs.browser.context.pages()) await page.close()
         await server.kill()
       }
     },

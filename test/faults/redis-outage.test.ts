@@ -4,23 +4,18 @@
 // events again; TVs go stale within 3 s and are fresh within 2 s after. At the end the stored log
 // and every figure equal what the ledger of acknowledged events implies, and a TV that stayed
 // connected shows what a freshly opened one shows.
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type LocalRedis, startRedisServer } from '../../server/store/redis-server.js'
+import { ADMIN_PASSWORD, FULL, KEY, TZ, startFaultServer } from '../support/fault-server.js'
 import { Ledger } from '../support/ledger.js'
 import { expectExact } from '../support/exact.js'
-import { displayToken, openTv } from '../support/screens.js'
-import { killAll, startServer } from '../support/server-process.js'
+import { displayToken, openTv, untilSameAsFresh } from '../support/screens.js'
+import { killAll } from '../support/server-process.js'
 import { deliveryOrder, generateTraffic } from '../support/traffic.js'
 import { until } from '../support/wait.js'
-
-const KEY = `fault-key-${randomBytes(8).toString('hex')}`
-const ADMIN_PASSWORD = `fault-admin-${randomBytes(8).toString('hex')}`
-const TZ = 'Asia/Shanghai'
-const FULL = process.env['FAULTS_FULL'] === '1'
 
 afterAll(killAll)
 
@@ -30,13 +25,7 @@ describe.each(outages)('Redis killed with SIGKILL and back after %i s', (outageS
   it('sheds with 503 and Retry-After, recovers within 1 s, says stale, and ends exact', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wallboard-fault-redis-'))
     let redis: LocalRedis = await startRedisServer({ dir })
-    const server = await startServer({
-      redisUrl: redis.url,
-      prefix: 'wb:',
-      key: KEY,
-      timezone: TZ,
-      env: { WALLBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD },
-    })
+    const server = await startFaultServer(redis.url)
     try {
       const tv = await openTv(server.base, await displayToken(server.base, ADMIN_PASSWORD))
       const events = deliveryOrder(
@@ -80,7 +69,6 @@ describe.each(outages)('Redis killed with SIGKILL and back after %i s', (outageS
         expect(a.answeredAt - a.sentAt).toBeLessThan(1_000)
       }
 
-      await until('every event sent', () => ledger.done, 60_000)
       await ledger.settle()
       expect(ledger.refused).toEqual([])
       expect(ledger.acknowledged.size).toBe(new Set(events.map((e) => e.id)).size)
@@ -97,10 +85,7 @@ describe.each(outages)('Redis killed with SIGKILL and back after %i s', (outageS
 
       // The TV that lived through it shows what a fresh one shows.
       const fresh = await openTv(server.base, await displayToken(server.base, ADMIN_PASSWORD))
-      // Every count the board shows; `to` is only the moment each was computed.
-      const counts = (tvQueues: Map<string, { live: { waiting: number }; windows: { today?: object } }>) =>
-        [...tvQueues].map(([id, q]) => [id, q.live.waiting, { ...q.windows.today, to: null }]).sort()
-      await until('the TV equal to a fresh one', () => JSON.stringify(counts(tv.queues)) === JSON.stringify(counts(fresh.queues)))
+      await untilSameAsFresh(tv, fresh)
       tv.socket.disconnect()
       fresh.socket.disconnect()
     } finally {

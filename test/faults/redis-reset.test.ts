@@ -16,18 +16,14 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { Alert } from '../../shared/alerts.js'
 import type { DataReset } from '../../shared/socket.js'
 import { type LocalRedis, startRedisServer } from '../../server/store/redis-server.js'
+import { ADMIN_PASSWORD, FULL, KEY, TZ, startFaultServer } from '../support/fault-server.js'
 import { webhookReceiver } from '../support/alerts.js'
 import { Ledger } from '../support/ledger.js'
 import { expectExact } from '../support/exact.js'
-import { displayToken, login, openTv } from '../support/screens.js'
-import { killAll, startServer } from '../support/server-process.js'
+import { displayToken, login, openTv, untilSameAsFresh } from '../support/screens.js'
+import { killAll } from '../support/server-process.js'
 import { deliveryOrder, generateTraffic } from '../support/traffic.js'
 import { until } from '../support/wait.js'
-
-const KEY = `fault-key-${randomBytes(8).toString('hex')}`
-const ADMIN_PASSWORD = `fault-admin-${randomBytes(8).toString('hex')}`
-const TZ = 'Asia/Shanghai'
-const FULL = process.env['FAULTS_FULL'] === '1'
 
 afterAll(killAll)
 
@@ -56,13 +52,7 @@ describe.each(outages)('Redis restarted empty (persistence lost) after %i s away
     const emptyDir = mkdtempSync(path.join(os.tmpdir(), 'wallboard-fault-reset-empty-'))
     const hook = await webhookReceiver()
     let redis: LocalRedis = await startRedisServer({ dir })
-    const server = await startServer({
-      redisUrl: redis.url,
-      prefix: 'wb:',
-      key: KEY,
-      timezone: TZ,
-      env: { WALLBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD },
-    })
+    const server = await startFaultServer(redis.url)
     try {
       const channel = await adminCall<{ id: string }>(server.base, 'POST', '/api/v1/channels', {
         type: 'webhook',
@@ -83,8 +73,7 @@ describe.each(outages)('Redis restarted empty (persistence lost) after %i s away
       // Before: about 4 s at 100 events/s, then caught up.
       const before = new Ledger({ bases: [server.base], key: KEY, events: events.slice(0, split), ratePerSec: 50, batch: 2 })
       before.start()
-      await until('the first part sent', () => before.done, 30_000)
-      await before.settle()
+      await before.settle(30_000, 30_000)
       await until(
         'the aggregator caught up',
         async () => {
@@ -146,7 +135,6 @@ describe.each(outages)('Redis restarted empty (persistence lost) after %i s away
       )
       expect(toldAfterMs).toBeLessThanOrEqual(2_000)
 
-      await until('every event sent', () => after.done, 60_000)
       // What was refused is sent again: a long outage leaves hundreds of requests.
       await after.settle(150_000)
       expect(before.refused).toEqual([])
@@ -168,9 +156,7 @@ describe.each(outages)('Redis restarted empty (persistence lost) after %i s away
       // The TV that lived through it (its link was lost with the store: it stays until an admin
       // acknowledges) shows what a freshly opened one shows.
       const fresh = await openTv(server.base, await displayToken(server.base, ADMIN_PASSWORD))
-      const counts = (tvQueues: Map<string, { live: { waiting: number }; windows: { today?: object } }>) =>
-        [...tvQueues].map(([id, q]) => [id, q.live.waiting, { ...q.windows.today, to: null }]).sort()
-      await until('the TV equal to a fresh one', () => JSON.stringify(counts(tv.queues)) === JSON.stringify(counts(fresh.queues)))
+      await untilSameAsFresh(tv, fresh)
       // Its link and board were lost with the store, even before the reset was noticed: it was never turned away.
       expect(tv.disconnects).toEqual([])
       expect(fresh.health?.reset).toEqual(reset)

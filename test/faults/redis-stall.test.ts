@@ -11,7 +11,6 @@
 // the sender's resend of the same ids finds them stored (duplicates), so nothing is counted twice:
 // the log and the figures equal the ledger's. And the aggregator's lease is lost when its ttl runs
 // out unconfirmed, not at the renewal's later deadline.
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -22,17 +21,14 @@ import { redisKeys } from '../../server/store/keys.js'
 import { Lease } from '../../server/store/lease.js'
 import { connectRedis, waitReady } from '../../server/store/redis.js'
 import { startRedisServer } from '../../server/store/redis-server.js'
+import { ADMIN_PASSWORD, FULL, KEY, TZ, startFaultServer } from '../support/fault-server.js'
 import { expectExact } from '../support/exact.js'
 import { type Answer, Ledger } from '../support/ledger.js'
-import { displayToken, login, openTv } from '../support/screens.js'
-import { killAll, startServer } from '../support/server-process.js'
+import { displayToken, login, openTv, untilSameAsFresh } from '../support/screens.js'
+import { killAll } from '../support/server-process.js'
 import { deliveryOrder, generateTraffic } from '../support/traffic.js'
 import { until } from '../support/wait.js'
 
-const KEY = `fault-key-${randomBytes(8).toString('hex')}`
-const ADMIN_PASSWORD = `fault-admin-${randomBytes(8).toString('hex')}`
-const TZ = 'Asia/Shanghai'
-const FULL = process.env['FAULTS_FULL'] === '1'
 /** the server's per-command deadline (server/store/redis.ts), which bounds every ingest request */
 const DEADLINE_MS = 5_000
 /** what an answer may take beyond the deadline: parsing a large request, a loaded machine */
@@ -104,13 +100,7 @@ describe.each(stalls)('Redis stalled by $how for $seconds s', ({ how, seconds })
     const redis = await startRedisServer({ dir })
     // The test's own connection: CLIENT PAUSE, and the look at the rate-limit counter that times the stall.
     const control = new Redis(redis.url)
-    const server = await startServer({
-      redisUrl: redis.url,
-      prefix: 'wb:',
-      key: KEY,
-      timezone: TZ,
-      env: { WALLBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD },
-    })
+    const server = await startFaultServer(redis.url)
     let stopped = false
     try {
       const tv = await openTv(server.base, await displayToken(server.base, ADMIN_PASSWORD))
@@ -186,7 +176,6 @@ describe.each(stalls)('Redis stalled by $how for $seconds s', ({ how, seconds })
       const freshAfterMs = Date.now() - resumedAt
       const staleAt = tv.healthChanges.find((c) => c.at >= stoppedAt && !c.ok)?.at ?? null
 
-      await until('every event sent', () => ledger.done && burst.done, 60_000)
       await Promise.all([ledger.settle(60_000), burst.settle(60_000)])
       const answers = [...ledger.answers, ...burst.answers]
       const slowest = Math.max(...answers.map((a) => a.answeredAt - a.sentAt))
@@ -242,9 +231,7 @@ describe.each(stalls)('Redis stalled by $how for $seconds s', ({ how, seconds })
 
       // The TV that lived through it shows what a fresh one shows.
       const fresh = await openTv(server.base, await displayToken(server.base, ADMIN_PASSWORD))
-      const counts = (tvQueues: Map<string, { live: { waiting: number }; windows: { today?: object } }>) =>
-        [...tvQueues].map(([id, q]) => [id, q.live.waiting, { ...q.windows.today, to: null }]).sort()
-      await until('the TV equal to a fresh one', () => JSON.stringify(counts(tv.queues)) === JSON.stringify(counts(fresh.queues)))
+      await untilSameAsFresh(tv, fresh)
       tv.socket.disconnect()
       fresh.socket.disconnect()
     } finally {

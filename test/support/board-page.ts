@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { type BrowserContext, type CDPSession, type Page, chromium } from 'playwright-core'
 import { build } from 'vite'
+import { afterAll, beforeAll } from 'vitest'
 import { CHROMIUM, CHROMIUM_FLAGS } from '../e2e/browser.js'
 
 /** Builds the browser app into a fresh directory, for a server's WALLBOARD_WEB_DIR. */
@@ -164,4 +165,24 @@ export async function launchTvBrowser(): Promise<TvBrowser> {
     rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
     throw err
   }
+}
+
+/**
+ * For a test file: the browser app built and a TV browser launched before its tests, both gone
+ * after. The fields are set once `beforeAll` has run.
+ */
+export function useTvBrowser(): { web: { dir: string; remove(): void }; browser: TvBrowser } {
+  const held = {} as { web: { dir: string; remove(): void }; browser: TvBrowser }
+  beforeAll(async () => {
+    held.web = await buildWeb()
+    held.browser = await launchTvBrowser()
+  })
+  afterAll(async () => {
+    try {
+      await held.browser?.close()
+    } finally {
+      held.web?.remove()
+    }
+  })
+  return held
 }

@@ -2,6 +2,7 @@
 // id that got a 2xx. What was not acknowledged (an error, a timeout, a refusal) is kept and
 // retried with the same ids, as a real sender does, until the scenario asks for it all to land.
 import type { RawEvent } from '../../shared/events.js'
+import { until } from './wait.js'
 
 export interface LedgerOptions {
   /** where to post; requests go round robin */
@@ -82,10 +83,12 @@ export class Ledger {
   }
 
   /**
-   * Retries everything not acknowledged, in rounds (each resends every request still refused, at
-   * once, as a sender draining its backlog would), until all of it is (or `timeoutMs` passes).
+   * Waits until every event was sent (within `sendWithinMs`), then retries everything not
+   * acknowledged, in rounds (each resends every request still refused, at once, as a sender draining
+   * its backlog would), until all of it is (or `timeoutMs` passes).
    */
-  async settle(timeoutMs = 30_000): Promise<void> {
+  async settle(timeoutMs = 30_000, sendWithinMs = 60_000): Promise<void> {
+    await until('every event sent', () => this.done, sendWithinMs)
     await this.stop()
     const deadline = Date.now() + timeoutMs
     while (this.unacknowledged.length > 0) {

@@ -2,6 +2,7 @@
 // client that keeps the board's figures from its snapshot and updates, and the latest health.
 import { type Socket, io } from 'socket.io-client'
 import { type FiguresReplica, applyUpdate, replicaOf } from '../../shared/figures/delta.js'
+import type { Screen } from '../../shared/admin.js'
 import type { QueueFigures } from '../../shared/figures/schema.js'
 import type { ClientToServerEvents, FiguresUpdate, Health, ServerToClientEvents, SocketSnapshot } from '../../shared/socket.js'
 import { until } from './wait.js'
@@ -108,4 +109,21 @@ export async function openTv(base: string, token: string): Promise<Tv> {
   })
   await until('the TV has its snapshot', () => socket.connected && tv.snapshots > 0 && tv.health !== null, 10_000)
   return tv
+}
+
+/** Every count a TV shows, queue by queue; `to` is left out, being only the moment each was computed. */
+function shownCounts(tv: Tv): string {
+  return JSON.stringify([...tv.queues].map(([id, q]) => [id, q.live.waiting, { ...q.windows.today, to: null }]).sort())
+}
+
+/** Waits until a TV that lived through a fault shows what `fresh`, opened afterwards, shows. */
+export async function untilSameAsFresh(tv: Tv, fresh: Tv): Promise<void> {
+  await until('the TV equal to a fresh one', () => shownCounts(tv) === shownCounts(fresh))
+}
+
+/** The connections of the TVs on the server now (a connection recovered within 2 min keeps its id), as an admin lists them. */
+export async function tvConnections(base: string, cookie: string): Promise<string[]> {
+  const res = await fetch(`${base}/api/v1/screens`, { headers: { cookie } })
+  const { screens } = (await res.json()) as { screens: Screen[] }
+  return screens.filter((x) => x.kind === 'tv').map((x) => x.id)
 }
