@@ -26,7 +26,9 @@ import { killAll, startServer } from '../support/server-process.js'
 import { deliveryOrder, generateTraffic } from '../support/traffic.js'
 import { until } from '../support/wait.js'
 
-const ROOT = process.getuid?.() === 0
+// Only root can mount the small tmpfs. Elsewhere the scenario is skipped, except in CI (which runs
+// as root and sets CI): there it always runs, and without root it fails saying the mount failed.
+const RUNS = process.getuid?.() === 0 || Boolean(process.env['CI'])
 const holds = FULL ? [4, 30] : [4]
 
 afterAll(killAll)
@@ -50,7 +52,7 @@ interface Readiness {
   store: { writesRefused: string | null }
 }
 
-describe.skipIf(!ROOT).each(holds)('the Redis disk full for %i s (needs root to mount a small tmpfs)', (fullSec) => {
+describe.runIf(RUNS).each(holds)('the Redis disk full for %i s (needs root to mount a small tmpfs)', (fullSec) => {
   it('answers 503 with the reason, never a 2xx for an unstored event, alerts, says why, recovers, and ends exact', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wallboard-fault-disk-'))
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'tmpfs', dir])
