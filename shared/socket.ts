@@ -3,9 +3,12 @@
 // Server → client events are nouns; client → server commands are `noun:verb` with typed acks.
 import type { Alert, AlertRule } from './alerts.js'
 import type { Denial, Principal } from './auth.js'
+import type { DataReset } from './data-reset.js'
 import type { PatchOp } from './figures/delta.js'
 import type { AgentFigures, FiguresSnapshot } from './figures/schema.js'
 import type { SourceHealth } from './sources.js'
+
+export type { DataReset }
 
 export interface Health {
   /** server clock, epoch ms: clients measure ages against it, not against their own clock */
@@ -24,25 +27,6 @@ export interface Health {
   reset: DataReset | null
   /** why the store refuses writes (its disk is full): nothing new is stored or counted meanwhile; null while it takes them */
   writesRefused: string | null
-}
-
-/**
- * A data reset: the store came back empty (Redis restarted without its data), so what it held is
- * gone. The figures continue from the aggregator's memory, re-saved into the new store; events
- * stored but not yet applied when the store was lost are lost with it.
- */
-export interface DataReset {
-  /** epoch ms the reset was noticed */
-  at: number
-  /** the store's epoch before and since (server/store/epoch.ts) */
-  previousEpoch: string
-  epoch: string
-  /** log entries the lost store held, as last read (at most a moment before it was lost); null: unknown */
-  logEntriesBefore: number | null
-  /** of those, the entries the figures had applied and keep from memory; null: no memory was kept */
-  eventsKeptFromMemory: number | null
-  /** the figures continue from memory (true), or start again from nothing (false) */
-  figuresKept: boolean
 }
 
 /**

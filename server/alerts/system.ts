@@ -11,6 +11,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Alert, Transition } from '../../shared/alerts.js'
 import type { Channel, ChannelLanguage } from '../../shared/channels.js'
 import { type MessageContext, renderAlertMessage } from './message.js'
+import { retryDelayMs } from './outbox.js'
 import { deliveryFor } from './payloads.js'
 import { DeliveryError, type Sender } from './senders.js'
 
@@ -155,7 +156,8 @@ export class SystemAlerts {
           this.timers.delete(timer)
           void this.attempt(channel, delivery, attempt + 1)
         },
-        (this.opts.firstRetryMs ?? 1_000) * 2 ** (attempt - 1),
+        // The outbox's doubling without its jitter: one delivery per channel, none to spread out.
+        retryDelayMs(attempt, this.opts.firstRetryMs ?? 1_000, Infinity, 1),
       )
       timer.unref()
       this.timers.add(timer)

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import { withDeadline } from '../store/redis.js'
-import { DataResetSchema } from './system.js'
+import { DataResetSchema } from '../../shared/data-reset.js'
 
 /** Ready means: Redis answers, the aggregator runs, and it is caught up with the log. */
 const MAX_READY_LAG_EVENTS = 1_000

@@ -4,21 +4,9 @@
 import type { FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import { AlertSchema } from '../../shared/alerts.js'
+import { DataResetSchema } from '../../shared/data-reset.js'
 import { actorOf } from './actor.js'
 import { ADMIN, ANY_USER, ErrorSchema, authErrors } from './schemas.js'
-
-export const DataResetSchema = Type.Object({
-  at: Type.Number({ description: 'epoch ms the reset was noticed' }),
-  previousEpoch: Type.String({ description: "the lost store's epoch" }),
-  epoch: Type.String({ description: "the new store's epoch" }),
-  logEntriesBefore: Type.Union([Type.Integer(), Type.Null()], {
-    description: 'log entries the lost store held, as last read (at most a moment before it was lost); null: unknown',
-  }),
-  eventsKeptFromMemory: Type.Union([Type.Integer(), Type.Null()], {
-    description: 'of those, the entries the figures had applied and keep from memory; the rest are lost',
-  }),
-  figuresKept: Type.Boolean({ description: 'the figures continue from memory (re-saved into the new store)' }),
-})
 
 const SystemStatus = Type.Object({
   serverNow: Type.Number(),
