@@ -211,6 +211,11 @@ export default fp<PushOptions>(
     const inDataReset = async (): Promise<boolean> =>
       app.storeWatch.reset !== null || !(await app.storeWatch.check()) || app.storeWatch.reset !== null
 
+    /** Turns a connection away from a view it may no longer watch, unless a data reset took the board (it keeps its rooms). */
+    const denyView = async (socket: WallboardSocket, reason: string): Promise<void> => {
+      if (!(await inDataReset().catch(() => false))) deny(socket, denial('forbidden', reason))
+    }
+
     const snapshotFor = (decision: Extract<ViewDecision, { ok: true }>, view: ViewRequest): SocketSnapshot => {
       const shown: SocketSnapshot['view'] =
         'board' in view
@@ -288,11 +293,7 @@ export default fp<PushOptions>(
         const d = decideView(socket.data.principal, socket.data.view, app.directory)
         if (!d.ok) {
           ack({ ok: false, error: d.reason })
-          void inDataReset()
-            .catch(() => false)
-            .then((reset) => {
-              if (!reset) deny(socket, denial('forbidden', d.reason))
-            })
+          void denyView(socket, d.reason)
           return
         }
         ack({ ok: true, data: snapshotFor(d, socket.data.view) })
@@ -359,7 +360,7 @@ export default fp<PushOptions>(
     const resend = (socket: WallboardSocket): boolean => {
       const decision = decideView(socket.data.principal, socket.data.view, app.directory)
       if (!decision.ok) {
-        deny(socket, denial('forbidden', decision.reason))
+        void denyView(socket, decision.reason)
         return false
       }
       socket.emit('snapshot', snapshotFor(decision, socket.data.view))
@@ -513,7 +514,7 @@ export default fp<PushOptions>(
         if (!decision.ok) {
           // A board lost in a data reset: the TV keeps its rooms (the first start's board comes back
           // at once; another, once an admin acknowledged the reset without re-creating it, denies).
-          if (!(await inDataReset())) deny(socket, denial('forbidden', decision.reason))
+          await denyView(socket, decision.reason)
           continue
         }
         const changed = before.join('|') !== [...decision.rooms].sort().join('|')

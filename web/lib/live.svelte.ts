@@ -372,11 +372,8 @@ export class LiveBoard {
   private readonly onUpdate = (update: FiguresUpdate): void => {
     if (this.denial !== null) return
     this.heard(update.serverNow)
-    if (
-      this.replica === null ||
-      !this.hasData ||
-      (this.figuresAsOf !== null && (update.asOf === null || update.asOf < this.figuresAsOf))
-    ) {
+    // No figures yet (the replica comes with the snapshot), or time went backwards.
+    if (this.replica === null || (this.figuresAsOf !== null && (update.asOf === null || update.asOf < this.figuresAsOf))) {
       // Time went backwards (another server process, a restore): only a full snapshot is safe.
       this.resync()
       return
